@@ -1,0 +1,71 @@
+package dev.reembed.migration;
+
+import java.util.Arrays;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A pgvector extension version ("0.8.0", "0.10.1") compared numerically, part by part: as strings
+ * "0.10.0" would sort before "0.5.0".
+ */
+public record PgvectorVersion(int[] parts, String text) implements Comparable<PgvectorVersion> {
+
+    // Declared before the constants below, which parse with it during class initialisation.
+    private static final Pattern NUMERIC_PREFIX = Pattern.compile("^(\\d+(?:\\.\\d+)*)");
+
+    /** HNSW indexes arrived in 0.5.0. */
+    public static final PgvectorVersion MINIMUM = parse("0.5.0");
+    /** 0.8.2 fixed a buffer overflow in parallel HNSW index builds. */
+    public static final PgvectorVersion PARALLEL_HNSW_FIX = parse("0.8.2");
+
+    public static PgvectorVersion parse(String text) {
+        if (text == null) {
+            throw new IllegalArgumentException("no pgvector version");
+        }
+        Matcher m = NUMERIC_PREFIX.matcher(text.trim());
+        if (!m.find()) {
+            throw new IllegalArgumentException("not a pgvector version: " + text);
+        }
+        int[] parts = Arrays.stream(m.group(1).split("\\.")).mapToInt(Integer::parseInt).toArray();
+        return new PgvectorVersion(parts, text.trim());
+    }
+
+    @Override
+    public int compareTo(PgvectorVersion other) {
+        for (int i = 0; i < Math.max(parts.length, other.parts.length); i++) {
+            int a = i < parts.length ? parts[i] : 0;
+            int b = i < other.parts.length ? other.parts[i] : 0;
+            if (a != b) {
+                return Integer.compare(a, b);
+            }
+        }
+        return 0;
+    }
+
+    public boolean isBefore(PgvectorVersion other) {
+        return compareTo(other) < 0;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PgvectorVersion v && compareTo(v) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+        int h = 0;
+        int last = parts.length;
+        while (last > 0 && parts[last - 1] == 0) {
+            last--; // 0.5 equals 0.5.0, so trailing zeros must not change the hash
+        }
+        for (int i = 0; i < last; i++) {
+            h = 31 * h + parts[i];
+        }
+        return h;
+    }
+
+    @Override
+    public String toString() {
+        return text;
+    }
+}
