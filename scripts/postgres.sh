@@ -148,7 +148,15 @@ ensure_db() {
 }
 ensure_db "$DB" "$DB_USER" "$DB_PASSWORD"
 ensure_db "$TEST_DB" "$TEST_DB_USER" "$TEST_DB_PASSWORD"
-# The tests create and drop scratch databases (to prove V1 on a database without the extension).
+# The tests create and drop scratch databases: empty ones (to prove V1 on a database without the
+# extension) and clones of a template that has pgvector (one fresh database per schema-change test).
 psql_super -qc "alter role \"$TEST_DB_USER\" createdb" postgres
+TEMPLATE_DB="${TEST_DB}_template"
+if [ "$(psql_super -Atqc "select count(*) from pg_database where datname = '$TEMPLATE_DB'" postgres)" = "0" ]; then
+  log "creating template database $TEMPLATE_DB (pgvector installed) owned by $TEST_DB_USER"
+  psql_super -qc "create database \"$TEMPLATE_DB\" owner \"$TEST_DB_USER\"" postgres
+fi
+psql_super -qc "create extension if not exists vector" "$TEMPLATE_DB"
+psql_super -qc "alter schema public owner to \"$TEST_DB_USER\"" "$TEMPLATE_DB"
 
 log "ready: service jdbc:postgresql://$PGHOST:$PGPORT/$DB (user $DB_USER), tests jdbc:postgresql://$PGHOST:$PGPORT/$TEST_DB (user $TEST_DB_USER)"

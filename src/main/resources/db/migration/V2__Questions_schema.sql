@@ -25,11 +25,15 @@ create table solutions (
 
 create index idx_solutions_question_id on solutions (question_id);
 
+-- updated_at follows the question's own data (title, content, soft delete). Embedding bookkeeping
+-- (the schema change, a backfill, a rollback) rewrites vectors without touching it.
 create function set_updated_at() returns trigger
     language plpgsql as
 $$
 begin
-    new.updated_at := now();
+    if (new.title, new.content, new.deleted_at) is distinct from (old.title, old.content, old.deleted_at) then
+        new.updated_at := now();
+    end if;
     return new;
 end;
 $$;
@@ -42,7 +46,8 @@ create index idx_questions_embedding on questions using hnsw (embedding vector_c
 
 -- Questions whose cosine similarity (1 - cosine distance) to the query is at least the threshold,
 -- best first, at most match_count, each with its solutions as a JSON array; soft-deleted rows and
--- rows without a vector are never returned.
+-- rows without a vector are never returned. The cast makes a query of another dimension fail
+-- clearly ("expected 768 dimensions") even on an empty table.
 create function match_questions_with_solutions(query_embedding vector(${source_dimensions}),
                                                match_threshold float,
                                                match_count int)
@@ -53,14 +58,14 @@ $$
 select q.id,
        q.title,
        q.content,
-       1 - (q.embedding <=> query_embedding) as similarity,
+       1 - (q.embedding <=> query_embedding::vector(${source_dimensions})) as similarity,
        coalesce((select jsonb_agg(jsonb_build_object('id', s.id, 'content', s.content) order by s.id)
                  from solutions s
                  where s.question_id = q.id), '[]'::jsonb) as solutions
 from questions q
 where q.deleted_at is null
   and q.embedding is not null
-  and 1 - (q.embedding <=> query_embedding) >= match_threshold
-order by q.embedding <=> query_embedding
+  and 1 - (q.embedding <=> query_embedding::vector(${source_dimensions})) >= match_threshold
+order by q.embedding <=> query_embedding::vector(${source_dimensions})
 limit match_count;
 $$;

@@ -2,16 +2,46 @@ package dev.reembed.migration;
 
 import jakarta.inject.Singleton;
 
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationVersion;
 import org.flywaydb.core.api.configuration.FluentConfiguration;
 
 import io.quarkus.flyway.FlywayConfigurationCustomizer;
 
-/** Adds reembed's Java migrations to the Flyway that Quarkus configures from quarkus.flyway.*. */
+/**
+ * Completes the Flyway that Quarkus configures from quarkus.flyway.*: reembed's Java migrations
+ * (registered here, so nothing is found by classpath scanning: native-friendly) and the start-up
+ * target from {@code reembed.migration.start-target}.
+ */
 @Singleton
 public class FlywaySetup implements FlywayConfigurationCustomizer {
 
+    private final MigrationConfig config;
+
+    public FlywaySetup(MigrationConfig config) {
+        this.config = config;
+    }
+
     @Override
     public void customize(FluentConfiguration configuration) {
+        if (2 * config.hnsw().m() > config.hnsw().efConstruction()) {
+            // pgvector refuses it too, but only deep inside V3; say it before anything runs.
+            throw new IllegalArgumentException("reembed.migration.hnsw.ef-construction (" + config.hnsw().efConstruction()
+                    + ") must be at least twice reembed.migration.hnsw.m (" + config.hnsw().m() + ")");
+        }
         configuration.javaMigrations(new V1__Enable_pgvector());
+        configuration.target(startTarget(config.startTarget()));
+    }
+
+    /** The application's Flyway with the start-up target lifted: what apply runs and what is pending. */
+    static Flyway latest(Flyway flyway) {
+        return Flyway.configure(flyway.getConfiguration().getClassLoader())
+                .configuration(flyway.getConfiguration())
+                .target(MigrationVersion.LATEST)
+                .load();
+    }
+
+    static MigrationVersion startTarget(String value) {
+        return "latest".equalsIgnoreCase(value) ? MigrationVersion.LATEST : MigrationVersion.fromVersion(value);
     }
 }

@@ -89,7 +89,10 @@ public final class TestDb {
 
     /** The URL of another database on the same server. */
     public static String urlOf(String database) {
-        String url = url();
+        return replaceDatabase(url(), database);
+    }
+
+    public static String replaceDatabase(String url, String database) {
         int slash = url.indexOf('/', "jdbc:postgresql://".length());
         int query = url.indexOf('?', slash);
         return url.substring(0, slash + 1) + database + (query < 0 ? "" : url.substring(query));
