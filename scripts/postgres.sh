@@ -11,7 +11,18 @@
 #   PGHOST / PGPORT / PGSUPERUSER  where the server is and who may create roles (127.0.0.1, 5432, postgres)
 #   REEMBED_DB / REEMBED_DB_USER / REEMBED_DB_PASSWORD             service database (reembed)
 #   REEMBED_TEST_DB / REEMBED_TEST_DB_USER / REEMBED_TEST_DB_PASSWORD  test database (reembed_test)
+#
+# --fresh-test-db  drops and re-creates the test database (scripts/test.sh uses it, so that every
+#                  test run starts from an empty database whatever an earlier run left behind).
 set -euo pipefail
+
+FRESH_TEST_DB=""
+for arg in "$@"; do
+  case "$arg" in
+    --fresh-test-db) FRESH_TEST_DB=1 ;;
+    *) echo "usage: $0 [--fresh-test-db]" >&2; exit 2 ;;
+  esac
+done
 
 PGHOST=${PGHOST:-127.0.0.1}
 PGPORT=${PGPORT:-5432}
@@ -147,6 +158,14 @@ ensure_db() {
   psql_super -qc "alter schema public owner to \"$user\"" "$db"
 }
 ensure_db "$DB" "$DB_USER" "$DB_PASSWORD"
+if [ -n "$FRESH_TEST_DB" ]; then
+  log "dropping the test database $TEST_DB for a fresh start"
+  psql_super -qc "drop database if exists \"$TEST_DB\" with (force)" postgres
+  # scratch databases a killed test run may have left behind
+  for scratch in $(psql_super -Atqc "select datname from pg_database where datname like 'reembed_scratch_%'" postgres); do
+    psql_super -qc "drop database if exists \"$scratch\" with (force)" postgres
+  done
+fi
 ensure_db "$TEST_DB" "$TEST_DB_USER" "$TEST_DB_PASSWORD"
 # The tests create and drop scratch databases: empty ones (to prove V1 on a database without the
 # extension) and clones of a template that has pgvector (one fresh database per schema-change test).

@@ -125,8 +125,15 @@ public class MigrationService {
         outcome.notices().forEach(n -> LOG.info(n));
         LOG.infof("Rolled back from vector(%d) to vector(%d); %d embeddings restored", target.dimensions(),
                 config.sourceDimensions(), outcome.restoredEmbeddings());
+        List<String> log = new ArrayList<>(outcome.notices());
+        if ("latest".equalsIgnoreCase(config.startTarget())) {
+            String warning = "reembed.migration.start-target is 'latest': set REEMBED_MIGRATION_START_TARGET=2 before the "
+                    + "service restarts, or the next start applies the schema change again";
+            LOG.warn(warning);
+            log.add("WARNING: " + warning);
+        }
         return new RollbackResult(new RollbackResult.Column("vector(" + config.sourceDimensions() + ")", config.sourceDimensions()),
-                outcome.restoredEmbeddings(), outcome.withoutEmbedding(), outcome.notices());
+                outcome.restoredEmbeddings(), outcome.withoutEmbedding(), log);
     }
 
     /** Holds the same advisory lock as the rollback, so that an apply and a rollback never overlap. */

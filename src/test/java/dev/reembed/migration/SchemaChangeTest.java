@@ -135,6 +135,9 @@ class SchemaChangeTest {
                     .contentType("application/problem+json")
                     .body("activeRunId", equalTo(41))
                     .body("detail", startsWith("Pre-flight failed: backfill: Backfill run 41 is active"));
+            given().post("/api/migration/rollback").then().statusCode(409)
+                    .contentType("application/problem+json")
+                    .body("activeRunId", equalTo(41));
         } finally {
             TestDb.exec(db, "drop table backfill_runs");
         }
