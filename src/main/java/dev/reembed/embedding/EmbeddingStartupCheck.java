@@ -34,12 +34,17 @@ public class EmbeddingStartupCheck {
         this.gemini = gemini;
     }
 
+    private volatile boolean checked;
+
     void onStart(@Observes StartupEvent event) {
         check();
     }
 
-    /** Throws IllegalStateException for an invalid target; logs warnings for the rest. */
+    /** Throws IllegalStateException for an invalid target; logs warnings for the rest (once). */
     public void check() {
+        if (checked) {
+            return;
+        }
         ModelSpec spec;
         try {
             spec = registry.validateTarget(target.model(), target.dimensions());
@@ -57,5 +62,6 @@ public class EmbeddingStartupCheck {
         if (EmbeddingConfig.GEMINI.equals(config.provider()) && gemini.apiKey().filter(k -> !k.isBlank()).isEmpty()) {
             LOG.warn("reembed.embedding.provider=gemini but no API key is set (GEMINI_API_KEY or reembed.gemini.api-key)");
         }
+        checked = true;
     }
 }
