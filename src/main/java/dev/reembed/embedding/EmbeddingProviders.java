@@ -1,0 +1,85 @@
+package dev.reembed.embedding;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+import dev.reembed.embedding.gemini.GeminiClients;
+import dev.reembed.embedding.gemini.GeminiConfig;
+import dev.reembed.embedding.gemini.GeminiEmbeddingProvider;
+import dev.reembed.embedding.google.GoogleApiCaller;
+import dev.reembed.embedding.local.LocalEmbeddingProvider;
+import dev.reembed.embedding.vertex.AdcAccessTokens;
+import dev.reembed.embedding.vertex.VertexClients;
+import dev.reembed.embedding.vertex.VertexConfig;
+import dev.reembed.embedding.vertex.VertexEmbeddingProvider;
+
+/** Picks the {@link EmbeddingProvider} named by {@code reembed.embedding.provider}. */
+@ApplicationScoped
+public class EmbeddingProviders {
+
+    private final EmbeddingConfig config;
+    private final TargetConfig target;
+    private final GeminiConfig gemini;
+    private final VertexConfig vertex;
+    private final ModelRegistry registry;
+
+    public EmbeddingProviders(EmbeddingConfig config, TargetConfig target, GeminiConfig gemini, VertexConfig vertex,
+            ModelRegistry registry) {
+        this.config = config;
+        this.target = target;
+        this.gemini = gemini;
+        this.vertex = vertex;
+        this.registry = registry;
+    }
+
+    /** One per process: every worker draws from the same per-minute budgets. */
+    @Produces
+    @Singleton
+    EmbeddingRateLimiter rateLimiter() {
+        return EmbeddingRateLimiter.system(config.requestsPerMinute(), config.tokensPerMinute());
+    }
+
+    @Produces
+    @ApplicationScoped
+    EmbeddingProvider provider(EmbeddingRateLimiter limiter) {
+        return switch (config.provider()) {
+            case EmbeddingConfig.LOCAL -> new LocalEmbeddingProvider();
+            case EmbeddingConfig.GEMINI -> gemini(limiter);
+            case EmbeddingConfig.VERTEX_AI -> vertex(limiter);
+            default -> throw new IllegalStateException("reembed.embedding.provider must be gemini, vertex-ai or local");
+        };
+    }
+
+    private GeminiEmbeddingProvider gemini(EmbeddingRateLimiter limiter) {
+        String key = gemini.apiKey().filter(k -> !k.isBlank()).orElseThrow(() -> new EmbeddingException(
+                EmbeddingException.Code.UNAUTHENTICATED,
+                "reembed.embedding.provider=gemini needs an API key: set GEMINI_API_KEY or reembed.gemini.api-key"));
+        ModelSpec spec = registry.validateProvider(EmbeddingConfig.GEMINI, target.model(), target.dimensions());
+        return new GeminiEmbeddingProvider(
+                GeminiClients.create(gemini.baseUrl(), gemini.connectTimeout(), gemini.readTimeout()),
+                key, spec.id(), target.dimensions(), gemini.batchSize(), inputLimit(spec), caller(limiter, key));
+    }
+
+    private VertexEmbeddingProvider vertex(EmbeddingRateLimiter limiter) {
+        ModelSpec spec = registry.validateProvider(EmbeddingConfig.VERTEX_AI, target.model(), target.dimensions());
+        String project = vertex.project().filter(p -> !p.isBlank()).orElseThrow(() -> new EmbeddingException(
+                EmbeddingException.Code.UNAUTHENTICATED,
+                "reembed.embedding.provider=vertex-ai needs reembed.vertex.project (or GOOGLE_CLOUD_PROJECT)"));
+        return new VertexEmbeddingProvider(
+                VertexClients.create(vertex.baseUrl().orElse("https://" + vertex.location() + "-aiplatform.googleapis.com/v1"),
+                        vertex.connectTimeout(), vertex.readTimeout()),
+                new AdcAccessTokens(), project, vertex.location(), spec.id(), target.dimensions(),
+                vertex.autoTruncate(), inputLimit(spec), caller(limiter, null));
+    }
+
+    private InputLimit inputLimit(ModelSpec spec) {
+        return new InputLimit(spec.maxInputTokens() == null ? Long.MAX_VALUE : spec.maxInputTokens(),
+                config.oversizedInput());
+    }
+
+    private GoogleApiCaller caller(EmbeddingRateLimiter limiter, String secret) {
+        return new GoogleApiCaller(limiter, Sleeper.SYSTEM, config.maxRetries(), config.initialBackoff(),
+                config.maxBackoff(), config.maxRetryDelay(), null, secret);
+    }
+}

@@ -1,0 +1,51 @@
+package dev.reembed.embedding;
+
+import java.time.Duration;
+
+import io.github.bucket4j.BlockingStrategy;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.TimeMeter;
+
+/**
+ * Client-side requests-per-minute and tokens-per-minute limits (bucket4j), one instance per
+ * process so every worker draws from the same budget. Blocks the caller until both budgets allow
+ * the request: callers reserve in arrival order and sleep off their own debt, so concurrent
+ * workers are served fairly. Time and sleeping are injected for deterministic tests.
+ */
+public class EmbeddingRateLimiter {
+
+    private final Bucket requests;
+    private final Bucket tokens;
+    private final long tokensPerMinute;
+    private final BlockingStrategy parking;
+
+    public EmbeddingRateLimiter(int requestsPerMinute, long tokensPerMinute, TimeMeter time, Sleeper sleeper) {
+        this.tokensPerMinute = tokensPerMinute;
+        this.requests = Bucket.builder()
+                .addLimit(l -> l.capacity(requestsPerMinute).refillGreedy(requestsPerMinute, Duration.ofMinutes(1)))
+                .withCustomTimePrecision(time)
+                .build();
+        this.tokens = Bucket.builder()
+                .addLimit(l -> l.capacity(tokensPerMinute).refillGreedy(tokensPerMinute, Duration.ofMinutes(1)))
+                .withCustomTimePrecision(time)
+                .build();
+        this.parking = nanos -> sleeper.sleep(Duration.ofNanos(nanos));
+    }
+
+    /** A limiter on the system clock. */
+    public static EmbeddingRateLimiter system(int requestsPerMinute, long tokensPerMinute) {
+        return new EmbeddingRateLimiter(requestsPerMinute, tokensPerMinute, TimeMeter.SYSTEM_NANOTIME, Sleeper.SYSTEM);
+    }
+
+    /**
+     * Waits until one request carrying {@code estimatedTokens} may be sent. A request larger than
+     * the whole per-minute token budget takes the full budget (it could never fit otherwise).
+     */
+    public void acquire(long estimatedTokens) throws InterruptedException {
+        requests.asBlocking().consume(1, parking);
+        long cost = Math.max(0, Math.min(estimatedTokens, tokensPerMinute));
+        if (cost > 0) {
+            tokens.asBlocking().consume(cost, parking);
+        }
+    }
+}

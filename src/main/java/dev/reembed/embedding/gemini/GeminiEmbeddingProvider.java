@@ -1,0 +1,137 @@
+package dev.reembed.embedding.gemini;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+
+import dev.reembed.embedding.DocumentText;
+import dev.reembed.embedding.EmbeddingBatch;
+import dev.reembed.embedding.EmbeddingConfig;
+import dev.reembed.embedding.EmbeddingException;
+import dev.reembed.embedding.EmbeddingException.Code;
+import dev.reembed.embedding.EmbeddingProvider;
+import dev.reembed.embedding.InputLimit;
+import dev.reembed.embedding.TokenEstimator;
+import dev.reembed.embedding.Vectors;
+import dev.reembed.embedding.gemini.GeminiDtos.BatchEmbedRequest;
+import dev.reembed.embedding.gemini.GeminiDtos.BatchEmbedResponse;
+import dev.reembed.embedding.gemini.GeminiDtos.ContentEmbedding;
+import dev.reembed.embedding.gemini.GeminiDtos.EmbedContentRequest;
+import dev.reembed.embedding.google.GoogleApiCaller;
+
+/**
+ * The Gemini API: batchEmbedContents in requests of at most {@code batchSize} (≤ 100) items,
+ * RETRIEVAL_DOCUMENT with the title for stored questions, RETRIEVAL_QUERY for searches, the
+ * target's outputDimensionality. Every answer is checked (count, dimensions, finite, non-zero)
+ * and L2-normalised: Google normalises only the full 3072-d output. The token count is an
+ * estimate ({@link TokenEstimator}): batchEmbedContents reports none.
+ */
+public class GeminiEmbeddingProvider implements EmbeddingProvider {
+
+    static final String RETRIEVAL_DOCUMENT = "RETRIEVAL_DOCUMENT";
+    static final String RETRIEVAL_QUERY = "RETRIEVAL_QUERY";
+
+    private final GeminiClient client;
+    private final String apiKey;
+    private final String model;
+    private final int dimensions;
+    private final int batchSize;
+    private final InputLimit inputLimit;
+    private final GoogleApiCaller caller;
+
+    public GeminiEmbeddingProvider(GeminiClient client, String apiKey, String model, int dimensions, int batchSize,
+            InputLimit inputLimit, GoogleApiCaller caller) {
+        this.client = client;
+        this.apiKey = apiKey;
+        this.model = model;
+        this.dimensions = dimensions;
+        this.batchSize = Math.min(batchSize, 100);
+        this.inputLimit = inputLimit;
+        this.caller = caller;
+    }
+
+    @Override
+    public EmbeddingBatch embedDocuments(List<DocumentText> documents) {
+        List<DocumentText> docs = inputLimit.documents(documents);
+        List<EmbedContentRequest> items = new ArrayList<>(docs.size());
+        List<Long> tokens = new ArrayList<>(docs.size());
+        for (DocumentText d : docs) {
+            String title = d.title() == null || d.title().isBlank() ? null : d.title();
+            items.add(new EmbedContentRequest("models/" + model, GeminiDtos.Content.of(d.content()),
+                    RETRIEVAL_DOCUMENT, title, dimensions));
+            tokens.add(TokenEstimator.estimate(d.content()) + TokenEstimator.estimate(title));
+        }
+        return embed(items, tokens);
+    }
+
+    @Override
+    public EmbeddingBatch embedQueries(List<String> queries) {
+        List<String> texts = inputLimit.texts(queries);
+        List<EmbedContentRequest> items = new ArrayList<>(texts.size());
+        List<Long> tokens = new ArrayList<>(texts.size());
+        for (String q : texts) {
+            items.add(new EmbedContentRequest("models/" + model, GeminiDtos.Content.of(q), RETRIEVAL_QUERY, null,
+                    dimensions));
+            tokens.add(TokenEstimator.estimate(q));
+        }
+        return embed(items, tokens);
+    }
+
+    private EmbeddingBatch embed(List<EmbedContentRequest> items, List<Long> tokens) {
+        List<float[]> vectors = new ArrayList<>(items.size());
+        long totalTokens = 0;
+        for (int from = 0; from < items.size(); from += batchSize) {
+            int to = Math.min(items.size(), from + batchSize);
+            List<Integer> indexes = IntStream.range(from, to).boxed().toList();
+            long batchTokens = tokens.subList(from, to).stream().mapToLong(Long::longValue).sum();
+            String what = "Gemini batchEmbedContents (" + model + ", items " + from + "-" + (to - 1) + ")";
+            BatchEmbedRequest request = new BatchEmbedRequest(items.subList(from, to));
+            BatchEmbedResponse response = caller.call(what, batchTokens, indexes,
+                    () -> client.batchEmbedContents(model, apiKey, request));
+            vectors.addAll(check(what, response, to - from, indexes));
+            totalTokens += batchTokens;
+        }
+        return new EmbeddingBatch(vectors, totalTokens);
+    }
+
+    /** Rejects an answer that does not match the request: nothing of it is returned, so nothing is stored. */
+    private List<float[]> check(String what, BatchEmbedResponse response, int expected, List<Integer> indexes) {
+        List<ContentEmbedding> got = response == null || response.embeddings() == null ? List.of()
+                : response.embeddings();
+        if (got.size() != expected) {
+            throw new EmbeddingException(Code.BAD_RESPONSE,
+                    what + " returned " + got.size() + " embeddings for " + expected + " inputs", null, indexes, null);
+        }
+        List<float[]> out = new ArrayList<>(expected);
+        for (ContentEmbedding e : got) {
+            List<Float> values = e == null || e.values() == null ? List.of() : e.values();
+            if (values.size() != dimensions) {
+                throw new EmbeddingException(Code.BAD_RESPONSE, what + " returned a " + values.size()
+                        + "-dimensional vector; " + dimensions + " were asked for", null, indexes, null);
+            }
+            out.add(Vectors.normalised(Vectors.toArray(values), dimensions));
+        }
+        return out;
+    }
+
+    @Override
+    public String model() {
+        return model;
+    }
+
+    @Override
+    public int dimensions() {
+        return dimensions;
+    }
+
+    @Override
+    public String name() {
+        return EmbeddingConfig.GEMINI;
+    }
+
+    @Override
+    public String toString() {
+        // Never the key.
+        return "GeminiEmbeddingProvider[" + model + ", " + dimensions + " d]";
+    }
+}

@@ -1,0 +1,269 @@
+package dev.reembed.embedding.gemini;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Queue;
+import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * A fake of the Gemini API's batchEmbedContents on a loopback port. It checks requests as the real
+ * API does (key, model in each item = model in the path, at most 100 items, outputDimensionality
+ * 128..3072, non-empty text) and answers with google.rpc error bodies. Vectors are deterministic in
+ * the text and task type and deliberately not unit length. Faults queued with {@link #enqueue} are
+ * served one per request, before the checks.
+ */
+public class FakeGeminiApi implements AutoCloseable {
+
+    public static final String KEY = "AIzaFAKE-test-key-0123456789abcdef";
+    /** A text containing this gets a 400 INVALID_ARGUMENT, as a text the API refuses would. */
+    public static final String INVALID_MARKER = "<<refuse-me>>";
+
+    public sealed interface Fault {
+    }
+
+    /** 429 RESOURCE_EXHAUSTED on a per-minute quota with RetryInfo.retryDelay (null: no RetryInfo). */
+    public record RateLimited(String retryDelay) implements Fault {
+    }
+
+    /** 429 RESOURCE_EXHAUSTED on the per-day quota. */
+    public record DailyQuota() implements Fault {
+    }
+
+    public record ServerError(int status) implements Fault {
+    }
+
+    /** Answers normally after sleeping this long. */
+    public record Latency(long millis) implements Fault {
+    }
+
+    /** A 200 whose vectors have this many values instead of the asked dimensionality. */
+    public record WrongDimension(int dimensions) implements Fault {
+    }
+
+    /** A 200 with one embedding fewer than asked. */
+    public record MissingEmbedding() implements Fault {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern PATH = Pattern.compile("/v1beta/models/([^/:]+):batchEmbedContents");
+
+    private final HttpServer server;
+    private final Queue<Fault> faults = new ConcurrentLinkedQueue<>();
+    private final List<JsonNode> requests = new CopyOnWriteArrayList<>();
+    private volatile String lastKey;
+
+    public FakeGeminiApi() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", this::handle);
+        server.setExecutor(Executors.newFixedThreadPool(4));
+        server.start();
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1beta";
+    }
+
+    public void enqueue(Fault... more) {
+        faults.addAll(List.of(more));
+    }
+
+    /** Every request body received (also the refused ones), in order. */
+    public List<JsonNode> requests() {
+        return requests;
+    }
+
+    public String lastKey() {
+        return lastKey;
+    }
+
+    public void reset() {
+        faults.clear();
+        requests.clear();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            JsonNode body;
+            try (InputStream in = ex.getRequestBody()) {
+                body = JSON.readTree(in.readAllBytes());
+            } catch (IOException e) {
+                error(ex, 400, "INVALID_ARGUMENT", "Invalid JSON payload received.", null);
+                return;
+            }
+            requests.add(body);
+            lastKey = ex.getRequestHeaders().getFirst("x-goog-api-key");
+            Matcher m = PATH.matcher(ex.getRequestURI().getPath());
+            if (!"POST".equals(ex.getRequestMethod()) || !m.matches()) {
+                error(ex, 404, "NOT_FOUND", "Requested entity was not found.", null);
+                return;
+            }
+            String model = m.group(1);
+
+            Fault fault = faults.poll();
+            Integer wrongDims = null;
+            boolean dropOne = false;
+            if (fault instanceof RateLimited r) {
+                ArrayNode details = JSON.createArrayNode();
+                details.add(quotaFailure("GenerateRequestsPerMinutePerProjectPerModel"));
+                if (r.retryDelay() != null) {
+                    details.add(JSON.createObjectNode().put("@type", "type.googleapis.com/google.rpc.RetryInfo")
+                            .put("retryDelay", r.retryDelay()));
+                }
+                error(ex, 429, "RESOURCE_EXHAUSTED",
+                        "You exceeded your current quota, please check your plan and billing details.", details);
+                return;
+            } else if (fault instanceof DailyQuota) {
+                ArrayNode details = JSON.createArrayNode();
+                details.add(quotaFailure("EmbedContentRequestsPerDayPerProjectPerModel-FreeTier"));
+                details.add(JSON.createObjectNode().put("@type", "type.googleapis.com/google.rpc.RetryInfo")
+                        .put("retryDelay", "37s"));
+                error(ex, 429, "RESOURCE_EXHAUSTED",
+                        "You exceeded your current quota, please check your plan and billing details.", details);
+                return;
+            } else if (fault instanceof ServerError s) {
+                String status = switch (s.status()) {
+                    case 503 -> "UNAVAILABLE";
+                    case 504 -> "DEADLINE_EXCEEDED";
+                    default -> "INTERNAL";
+                };
+                error(ex, s.status(), status, "The service is currently unavailable.", null);
+                return;
+            } else if (fault instanceof Latency l) {
+                try {
+                    Thread.sleep(l.millis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            } else if (fault instanceof WrongDimension w) {
+                wrongDims = w.dimensions();
+            } else if (fault instanceof MissingEmbedding) {
+                dropOne = true;
+            }
+
+            if (lastKey == null || lastKey.isEmpty()) {
+                error(ex, 403, "PERMISSION_DENIED",
+                        "Method doesn't allow unregistered callers (callers without established identity). "
+                                + "Please use API Key or other form of API consumer identity to call this API.",
+                        null);
+                return;
+            }
+            if (!KEY.equals(lastKey)) {
+                ArrayNode details = JSON.createArrayNode();
+                details.add(JSON.createObjectNode().put("@type", "type.googleapis.com/google.rpc.ErrorInfo")
+                        .put("reason", "API_KEY_INVALID").put("domain", "googleapis.com"));
+                error(ex, 400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", details);
+                return;
+            }
+            JsonNode items = body.path("requests");
+            if (!items.isArray() || items.isEmpty()) {
+                error(ex, 400, "INVALID_ARGUMENT", "* BatchEmbedContentsRequest.requests: requests is required", null);
+                return;
+            }
+            if (items.size() > 100) {
+                error(ex, 400, "INVALID_ARGUMENT",
+                        "* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch", null);
+                return;
+            }
+            ArrayNode embeddings = JSON.createArrayNode();
+            for (int i = 0; i < items.size(); i++) {
+                JsonNode item = items.get(i);
+                if (!("models/" + model).equals(item.path("model").asText())) {
+                    error(ex, 400, "INVALID_ARGUMENT", "* BatchEmbedContentsRequest.model: Model in the request ("
+                            + item.path("model").asText() + ") doesn't match the model in the URL (models/" + model
+                            + ").", null);
+                    return;
+                }
+                int dims = item.path("outputDimensionality").asInt(3072);
+                if (dims < 128 || dims > 3072) {
+                    error(ex, 400, "INVALID_ARGUMENT",
+                            "* BatchEmbedContentsRequest.requests[" + i + "].output_dimensionality: must be between 128 and 3072",
+                            null);
+                    return;
+                }
+                String text = item.path("content").path("parts").path(0).path("text").asText("");
+                if (text.isEmpty()) {
+                    error(ex, 400, "INVALID_ARGUMENT", "* BatchEmbedContentsRequest.requests[" + i
+                            + "].content.parts: contents are required", null);
+                    return;
+                }
+                if (text.contains(INVALID_MARKER)) {
+                    error(ex, 400, "INVALID_ARGUMENT", "Request contains an invalid argument.", null);
+                    return;
+                }
+                if (dropOne && i == items.size() - 1) {
+                    break;
+                }
+                ArrayNode values = JSON.createArrayNode();
+                Random r = new Random((item.path("taskType").asText() + "|" + item.path("title").asText() + "|" + text)
+                        .hashCode());
+                int n = wrongDims != null ? wrongDims : dims;
+                for (int d = 0; d < n; d++) {
+                    values.add(r.nextGaussian() * 0.7 + 0.05); // norm far from 1, as reduced Gemini output is
+                }
+                embeddings.add(JSON.createObjectNode().set("values", values));
+            }
+            ObjectNode answer = JSON.createObjectNode();
+            answer.set("embeddings", embeddings);
+            send(ex, 200, answer);
+        }
+    }
+
+    private static ObjectNode quotaFailure(String quotaId) {
+        ObjectNode violation = JSON.createObjectNode()
+                .put("quotaMetric", "generativelanguage.googleapis.com/embed_content_free_tier_requests")
+                .put("quotaId", quotaId);
+        violation.set("quotaDimensions", JSON.createObjectNode().put("location", "global")
+                .put("model", "gemini-embedding-001"));
+        ObjectNode failure = JSON.createObjectNode().put("@type", "type.googleapis.com/google.rpc.QuotaFailure");
+        failure.set("violations", JSON.createArrayNode().add(violation));
+        return failure;
+    }
+
+    private static void error(HttpExchange ex, int code, String status, String message, ArrayNode details)
+            throws IOException {
+        ObjectNode error = JSON.createObjectNode().put("code", code).put("message", message).put("status", status);
+        if (details != null) {
+            error.set("details", details);
+        }
+        ObjectNode body = JSON.createObjectNode();
+        body.set("error", error);
+        send(ex, code, body);
+    }
+
+    private static void send(HttpExchange ex, int code, JsonNode body) throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(body);
+        ex.getResponseHeaders().set("Content-Type", "application/json; charset=UTF-8");
+        ex.sendResponseHeaders(code, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    static String utf8(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}
