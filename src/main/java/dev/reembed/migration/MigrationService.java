@@ -87,7 +87,12 @@ public class MigrationService {
         withMigrationLock(() -> {
             MigrateResult result;
             try {
-                result = FlywaySetup.latest(flyway).migrate();
+                // One transaction for everything pending (2.x and V3): a failure leaves the schema where it was.
+                result = Flyway.configure(flyway.getConfiguration().getClassLoader())
+                        .configuration(FlywaySetup.latest(flyway).getConfiguration())
+                        .group(true)
+                        .load()
+                        .migrate();
             } catch (FlywayException e) {
                 String at = flyway.info().current() == null ? "none" : version(flyway.info().current());
                 LOG.errorf(e, "Schema change failed; the database stays at version %s", at);
