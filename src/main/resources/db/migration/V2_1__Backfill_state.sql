@@ -51,6 +51,8 @@ create table backfill_items (
     attempts         int         not null default 0,
     lease_owner      text,
     lease_expires_at timestamptz,
+    -- the worker (replica/worker id) that committed the row's vector
+    done_by          text,
     primary key (run_id, question_id)
 );
 

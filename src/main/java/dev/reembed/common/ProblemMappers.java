@@ -10,6 +10,9 @@ import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+
+import io.quarkus.hibernate.validator.runtime.jaxrs.ResteasyReactiveViolationException;
 
 /**
  * Turns every error of the HTTP API into {@code application/problem+json}. Hand-written because
@@ -32,6 +35,23 @@ public class ProblemMappers {
                 .sorted()
                 .collect(Collectors.joining("; "));
         return respond(new Problem(400, "Bad Request", detail));
+    }
+
+    /** Request validation of REST parameters and bodies (Quarkus' own mapper would answer plain JSON). */
+    @ServerExceptionMapper
+    public Response invalidRequest(ResteasyReactiveViolationException e) {
+        if (e.getConstraintViolations().stream().anyMatch(v -> v.getExecutableReturnValue() != null)) {
+            return unexpected(e); // a response that breaks its own constraints is our bug, not the client's
+        }
+        return invalid(e);
+    }
+
+    /** Wrong JSON types and unknown enum values (Quarkus' own mapper would answer plain JSON). */
+    @ServerExceptionMapper
+    public Response mismatched(MismatchedInputException e) {
+        String field = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining("."));
+        return respond(new Problem(400, "Bad Request", (field.isEmpty() ? "" : field + ": ") + e.getOriginalMessage()));
     }
 
     @ServerExceptionMapper

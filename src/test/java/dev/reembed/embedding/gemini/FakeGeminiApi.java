@@ -67,12 +67,21 @@ public class FakeGeminiApi implements AutoCloseable {
     private final HttpServer server;
     private final Queue<Fault> faults = new ConcurrentLinkedQueue<>();
     private final List<JsonNode> requests = new CopyOnWriteArrayList<>();
+    private final java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> embedded = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile String lastKey;
+    // Background behaviour, for whole runs rather than single requests (see mix(), latency(), down()).
+    private volatile Random mixRandom;
+    private volatile double p429;
+    private volatile double p503;
+    private volatile double pTimeout;
+    private volatile long timeoutMillis;
+    private volatile long latencyMillis;
+    private volatile Integer downStatus;
 
     public FakeGeminiApi() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
-        server.setExecutor(Executors.newFixedThreadPool(4));
+        server.setExecutor(Executors.newFixedThreadPool(16));
         server.start();
     }
 
@@ -96,7 +105,49 @@ public class FakeGeminiApi implements AutoCloseable {
     public void reset() {
         faults.clear();
         requests.clear();
+        embedded.clear();
+        successes.set(0);
+        mixRandom = null;
+        latencyMillis = 0;
+        downStatus = null;
     }
+
+    /**
+     * From now on each request fails at random, seeded: a 429 with RetryInfo ({@code retryDelay}
+     * 0.2s) with probability {@code p429}, a 503 with {@code p503}, and with {@code pTimeout} an
+     * answer held for {@code timeoutMillis} (longer than the client's read timeout).
+     */
+    public void mix(long seed, double p429, double p503, double pTimeout, long timeoutMillis) {
+        this.p429 = p429;
+        this.p503 = p503;
+        this.pTimeout = pTimeout;
+        this.timeoutMillis = timeoutMillis;
+        this.mixRandom = new Random(seed);
+    }
+
+    /** Every answer takes at least this long (the real API answers a 100-item batch in ~150 ms). */
+    public void latency(long millis) {
+        this.latencyMillis = millis;
+    }
+
+    /** An outage: every request fails with this status until {@code down(null)}. */
+    public void down(Integer status) {
+        this.downStatus = status;
+    }
+
+    /** How many times each text was embedded successfully (answered with a vector). */
+    public java.util.Map<String, Integer> embeddedTexts() {
+        java.util.Map<String, Integer> out = new java.util.HashMap<>();
+        embedded.forEach((k, v) -> out.put(k, v.get()));
+        return out;
+    }
+
+    /** Number of requests answered with vectors. */
+    public long successfulRequests() {
+        return successes.get();
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong successes = new java.util.concurrent.atomic.AtomicLong();
 
     @Override
     public void close() {
@@ -122,7 +173,27 @@ public class FakeGeminiApi implements AutoCloseable {
             }
             String model = m.group(1);
 
+            if (latencyMillis > 0) {
+                sleep(latencyMillis);
+            }
             Fault fault = faults.poll();
+            if (fault == null && downStatus != null) {
+                fault = new ServerError(downStatus);
+            }
+            Random mix = mixRandom;
+            if (fault == null && mix != null) {
+                double roll;
+                synchronized (mix) {
+                    roll = mix.nextDouble();
+                }
+                if (roll < p429) {
+                    fault = new RateLimited("0.2s");
+                } else if (roll < p429 + p503) {
+                    fault = new ServerError(503);
+                } else if (roll < p429 + p503 + pTimeout) {
+                    fault = new Latency(timeoutMillis);
+                }
+            }
             Integer wrongDims = null;
             boolean dropOne = false;
             if (fault instanceof RateLimited r) {
@@ -229,6 +300,19 @@ public class FakeGeminiApi implements AutoCloseable {
             ObjectNode answer = JSON.createObjectNode();
             answer.set("embeddings", embeddings);
             send(ex, 200, answer);
+            successes.incrementAndGet();
+            for (int i = 0; i < embeddings.size(); i++) {
+                embedded.computeIfAbsent(items.get(i).path("content").path("parts").path(0).path("text").asText(""),
+                        k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+            }
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

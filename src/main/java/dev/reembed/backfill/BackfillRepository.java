@@ -1,0 +1,640 @@
+package dev.reembed.backfill;
+
+import java.math.BigDecimal;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.agroal.api.AgroalDataSource;
+
+/**
+ * Every SQL statement of the backfill. The run row holds exact counters; {@code backfill_items}
+ * is the checkpoint (which rows are done), moved in the same transaction as the vectors it covers;
+ * rows are leased with {@code FOR UPDATE SKIP LOCKED} so that replicas share a run without
+ * embedding a row twice.
+ */
+@ApplicationScoped
+public class BackfillRepository {
+
+    /** The rows a scope covers; {@code ?} = target model, target dimensions (STALE only). */
+    static String scopePredicate(Scope scope) {
+        return switch (scope) {
+            case MISSING -> "q.deleted_at is null and q.embedding is null";
+            case STALE -> """
+                    q.deleted_at is null and (q.embedding is null
+                        or q.embedding_model is distinct from ?
+                        or vector_dims(q.embedding) <> ?
+                        or q.embedding_content_hash is distinct from q.content_hash)""";
+            case ALL -> "q.deleted_at is null";
+        };
+    }
+
+    /** A stored row a worker holds. */
+    public record Lease(long questionId, String title, String content, String contentHash, int attempts) {
+    }
+
+    /** A vector for a leased row, with the content hash it was made from. */
+    public record VectorWrite(long questionId, float[] vector, String contentHash) {
+    }
+
+    public record WriteOutcome(int written, int changedSinceRead) {
+    }
+
+    public record RowFailure(long questionId, String code, String message) {
+    }
+
+    public record FailureRow(long questionId, int attempts, String errorCode, String error, OffsetDateTime lastAttemptAt) {
+    }
+
+    /** The run row as stored. */
+    public record RunRow(long id, RunStatus status, String model, int dimensions, Scope scope, int batchSize,
+            int concurrency, BigDecimal pricePerMillion, long total, long succeeded, long failed, long inputTokens,
+            String trigger, OffsetDateTime createdAt, OffsetDateTime startedAt, OffsetDateTime updatedAt,
+            OffsetDateTime finishedAt, String lastError, long version) {
+    }
+
+    private static final String RUN_COLUMNS = """
+            id, status, model, dimensions, scope, batch_size, concurrency, price_per_million, total, succeeded, failed,
+            input_tokens, trigger, created_at, started_at, updated_at, finished_at, last_error, version""";
+
+    private final AgroalDataSource dataSource;
+
+    public BackfillRepository(AgroalDataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** Thrown when another run is active (the partial unique index said so). */
+    public static final class ActiveRunExists extends RuntimeException {
+        public final long activeRunId;
+
+        ActiveRunExists(long activeRunId) {
+            super("Run " + activeRunId + " is active");
+            this.activeRunId = activeRunId;
+        }
+    }
+
+    /**
+     * Creates a QUEUED run and its checkpoint: one item per row in scope, in one transaction.
+     *
+     * @throws ActiveRunExists when another run is QUEUED, RUNNING or PAUSED
+     */
+    public RunRow createRun(String model, int dimensions, Scope scope, int batchSize, int concurrency,
+            BigDecimal pricePerMillion, String trigger) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                long id;
+                try (PreparedStatement ps = c.prepareStatement("""
+                        insert into backfill_runs (status, model, dimensions, scope, batch_size, concurrency, price_per_million, trigger)
+                        values ('QUEUED', ?, ?, ?, ?, ?, ?, ?) returning id""")) {
+                    ps.setString(1, model);
+                    ps.setInt(2, dimensions);
+                    ps.setString(3, scope.name());
+                    ps.setInt(4, batchSize);
+                    ps.setInt(5, concurrency);
+                    ps.setBigDecimal(6, pricePerMillion);
+                    ps.setString(7, trigger);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        id = rs.getLong(1);
+                    }
+                }
+                long total;
+                try (PreparedStatement ps = c.prepareStatement("insert into backfill_items (run_id, question_id) select ?, q.id "
+                        + "from questions q where " + scopePredicate(scope))) {
+                    ps.setLong(1, id);
+                    bindScope(ps, 2, scope, model, dimensions);
+                    total = ps.executeUpdate();
+                }
+                try (PreparedStatement ps = c.prepareStatement("update backfill_runs set total = ? where id = ?")) {
+                    ps.setLong(1, total);
+                    ps.setLong(2, id);
+                    ps.executeUpdate();
+                }
+                c.commit();
+                return findRun(id).orElseThrow();
+            } catch (SQLException e) {
+                c.rollback();
+                if ("23505".equals(e.getSQLState())) { // unique_violation: backfill_runs_one_active
+                    throw new ActiveRunExists(activeRun().map(RunRow::id).orElse(-1L));
+                }
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot create a backfill run", e);
+        }
+    }
+
+    public Optional<RunRow> findRun(long id) {
+        return runs("select " + RUN_COLUMNS + " from backfill_runs where id = ?", id).stream().findFirst();
+    }
+
+    public Optional<RunRow> activeRun() {
+        return runs("select " + RUN_COLUMNS + " from backfill_runs where status in ('QUEUED','RUNNING','PAUSED') order by id limit 1")
+                .stream().findFirst();
+    }
+
+    public List<RunRow> listRuns(int limit) {
+        return runs("select " + RUN_COLUMNS + " from backfill_runs order by id desc limit ?", limit);
+    }
+
+    /** The last run for this model and dimension, whatever its status. */
+    public Optional<RunRow> lastRunFor(String model, int dimensions) {
+        return runs("select " + RUN_COLUMNS + " from backfill_runs where model = ? and dimensions = ? order by id desc limit 1",
+                model, dimensions).stream().findFirst();
+    }
+
+    /** Rows in scope right now (the cost estimate and the sweep). */
+    public long countInScope(Scope scope, String model, int dimensions) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("select count(*) from questions q where " + scopePredicate(scope))) {
+            bindScope(ps, 1, scope, model, dimensions);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot count rows in scope", e);
+        }
+    }
+
+    /**
+     * Moves a run from one of {@code from} to {@code to}; false when it was in none of them.
+     * {@code lastError} null keeps the current one unless {@code to} is RUNNING (cleared).
+     */
+    public boolean transition(long runId, List<RunStatus> from, RunStatus to, String lastError) {
+        String sql = """
+                update backfill_runs set status = ?,
+                       started_at = case when ? = 'RUNNING' then coalesce(started_at, now()) else started_at end,
+                       finished_at = case when ? in ('COMPLETED','FAILED','CANCELLED') then now() else null end,
+                       last_error = case when ? is not null then ? when ? = 'RUNNING' then null else last_error end,
+                       updated_at = now(), version = version + 1
+                where id = ? and status = any (?)""";
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, to.name());
+            ps.setString(2, to.name());
+            ps.setString(3, to.name());
+            ps.setString(4, lastError);
+            ps.setString(5, lastError);
+            ps.setString(6, to.name());
+            ps.setLong(7, runId);
+            ps.setArray(8, c.createArrayOf("text", from.stream().map(Enum::name).toArray()));
+            return ps.executeUpdate() == 1;
+        } catch (SQLException e) {
+            if ("23505".equals(e.getSQLState())) {
+                throw new ActiveRunExists(activeRun().map(RunRow::id).orElse(-1L));
+            }
+            throw new IllegalStateException("Cannot change run " + runId, e);
+        }
+    }
+
+    /**
+     * Leases up to {@code limit} rows of a RUNNING run to {@code owner}, in primary-key order:
+     * pending rows, and rows whose lease expired (their worker died). Rows deleted or soft-deleted
+     * since the run began leave the run here.
+     */
+    public List<Lease> lease(long runId, String owner, int limit, Duration leaseFor) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                List<Lease> out = new ArrayList<>();
+                List<Long> gone = new ArrayList<>();
+                try (PreparedStatement ps = c.prepareStatement("""
+                        with picked as (
+                            select i.question_id from backfill_items i
+                            join backfill_runs r on r.id = i.run_id and r.status = 'RUNNING'
+                            where i.run_id = ? and (i.state = 'PENDING' or (i.state = 'LEASED' and i.lease_expires_at < now()))
+                            order by i.question_id
+                            limit ?
+                            for update of i skip locked
+                        ), leased as (
+                            update backfill_items i
+                            set state = 'LEASED', lease_owner = ?, lease_expires_at = now() + make_interval(secs => ?)
+                            from picked where i.run_id = ? and i.question_id = picked.question_id
+                            returning i.question_id, i.attempts
+                        )
+                        select l.question_id, q.title, q.content, q.content_hash, l.attempts, q.id is null or q.deleted_at is not null
+                        from leased l left join questions q on q.id = l.question_id
+                        order by l.question_id""")) {
+                    ps.setLong(1, runId);
+                    ps.setInt(2, limit);
+                    ps.setString(3, owner);
+                    ps.setDouble(4, leaseFor.toMillis() / 1000.0);
+                    ps.setLong(5, runId);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            if (rs.getBoolean(6)) {
+                                gone.add(rs.getLong(1));
+                            } else {
+                                out.add(new Lease(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5)));
+                            }
+                        }
+                    }
+                }
+                if (!gone.isEmpty()) {
+                    try (PreparedStatement ps = c.prepareStatement("""
+                            with d as (delete from backfill_items where run_id = ? and question_id = any (?) returning 1)
+                            update backfill_runs set total = total - (select count(*) from d), updated_at = now(), version = version + 1
+                            where id = ?""")) {
+                        ps.setLong(1, runId);
+                        ps.setArray(2, longs(c, gone));
+                        ps.setLong(3, runId);
+                        ps.executeUpdate();
+                    }
+                }
+                c.commit();
+                return out;
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot lease rows of run " + runId, e);
+        }
+    }
+
+    /**
+     * The one place vectors are written: a batch in one statement, with its checkpoint and the
+     * run's counters, in one transaction. A row is written only while {@code owner} still holds
+     * its lease and its text is still the text the vector was made from (optimistic: a row edited
+     * since the read stays pending and is embedded again with its new text).
+     */
+    public WriteOutcome writeVectors(VectorColumn column, long runId, String owner, String model, List<VectorWrite> writes,
+            long inputTokens) {
+        String sql = """
+                with input as (
+                    select * from unnest(?::bigint[], ?::text[], ?::text[]) as t(id, vec, hash)
+                ), mine as (
+                    select input.* from input
+                    join backfill_items i on i.run_id = ? and i.question_id = input.id and i.state = 'LEASED' and i.lease_owner = ?
+                ), written as (
+                    update questions q set %1$s = mine.vec::vector, %2$s = ?, %3$s = mine.hash, %4$s = now()
+                    from mine where q.id = mine.id and q.content_hash = mine.hash and q.deleted_at is null
+                    returning q.id
+                ), done as (
+                    update backfill_items i set state = 'DONE', lease_owner = null, lease_expires_at = null, done_by = ?
+                    where i.run_id = ? and i.question_id in (select id from written)
+                    returning i.question_id
+                ), stale as (
+                    update backfill_items i set state = 'PENDING', lease_owner = null, lease_expires_at = null
+                    where i.run_id = ? and i.lease_owner = ? and i.question_id in (select id from mine)
+                      and i.question_id not in (select id from written)
+                    returning i.question_id
+                ), healed as (
+                    delete from backfill_failures f where f.run_id = ? and f.question_id in (select id from written)
+                ), counted as (
+                    update backfill_runs set succeeded = succeeded + (select count(*) from done),
+                           input_tokens = input_tokens + ?, updated_at = now(), version = version + 1
+                    where id = ?
+                )
+                select (select count(*) from done), (select count(*) from stale)""".formatted(
+                column.vector, column.model, column.contentHash, column.embeddedAt);
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            Long[] ids = new Long[writes.size()];
+            String[] vectors = new String[writes.size()];
+            String[] hashes = new String[writes.size()];
+            for (int i = 0; i < writes.size(); i++) {
+                ids[i] = writes.get(i).questionId();
+                vectors[i] = literal(writes.get(i).vector());
+                hashes[i] = writes.get(i).contentHash();
+            }
+            ps.setArray(1, c.createArrayOf("bigint", ids));
+            ps.setArray(2, c.createArrayOf("text", vectors));
+            ps.setArray(3, c.createArrayOf("text", hashes));
+            ps.setLong(4, runId);
+            ps.setString(5, owner);
+            ps.setString(6, model);
+            ps.setString(7, owner);
+            ps.setLong(8, runId);
+            ps.setLong(9, runId);
+            ps.setString(10, owner);
+            ps.setLong(11, runId);
+            ps.setLong(12, inputTokens);
+            ps.setLong(13, runId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new WriteOutcome(rs.getInt(1), rs.getInt(2));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot write vectors of run " + runId, e);
+        }
+    }
+
+    /** Gives leased rows back without counting an attempt (pause, cancel, shutdown, outage). */
+    public void release(long runId, String owner, List<Long> questionIds) {
+        update("""
+                update backfill_items set state = 'PENDING', lease_owner = null, lease_expires_at = null
+                where run_id = ? and lease_owner = ? and state = 'LEASED' and question_id = any (?)""", runId, owner, questionIds);
+    }
+
+    /**
+     * Counts a failed attempt for each row: rows below {@code maxAttempts} (and retryable) go back to
+     * PENDING; the others become FAILED, are recorded in the failure table and counted as failed.
+     */
+    public void recordFailures(long runId, String owner, List<RowFailure> failures, int maxAttempts, boolean retryable) {
+        if (failures.isEmpty()) {
+            return;
+        }
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("""
+                    with input as (
+                        select * from unnest(?::bigint[], ?::text[], ?::text[]) as t(id, code, message)
+                    ), bumped as (
+                        update backfill_items i
+                        set attempts = i.attempts + 1,
+                            state = case when ? and i.attempts + 1 < ? then 'PENDING' else 'FAILED' end,
+                            lease_owner = null, lease_expires_at = null
+                        from input where i.run_id = ? and i.question_id = input.id and i.lease_owner = ? and i.state = 'LEASED'
+                        returning i.question_id, i.attempts, i.state
+                    ), recorded as (
+                        insert into backfill_failures (run_id, question_id, attempts, error_code, error)
+                        select ?, b.question_id, b.attempts, input.code, input.message
+                        from bumped b join input on input.id = b.question_id where b.state = 'FAILED'
+                        on conflict (run_id, question_id) do update
+                            set attempts = excluded.attempts, error_code = excluded.error_code, error = excluded.error,
+                                last_attempt_at = now()
+                    )
+                    update backfill_runs set failed = failed + (select count(*) from bumped where state = 'FAILED'),
+                           updated_at = now(), version = version + 1
+                    where id = ?""")) {
+                Long[] ids = failures.stream().map(RowFailure::questionId).toArray(Long[]::new);
+                ps.setArray(1, c.createArrayOf("bigint", ids));
+                ps.setArray(2, c.createArrayOf("text", failures.stream().map(RowFailure::code).toArray()));
+                ps.setArray(3, c.createArrayOf("text", failures.stream().map(f -> truncate(f.message())).toArray()));
+                ps.setBoolean(4, retryable);
+                ps.setInt(5, maxAttempts);
+                ps.setLong(6, runId);
+                ps.setString(7, owner);
+                ps.setLong(8, runId);
+                ps.setLong(9, runId);
+                ps.executeUpdate();
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot record failures of run " + runId, e);
+        }
+    }
+
+    /**
+     * Ends a RUNNING run whose rows are all DONE or FAILED — after a final sweep that adds rows
+     * created or changed since the run began. Serialised on the run row, so that of several
+     * workers exactly one completes it. Returns true when the run is COMPLETED.
+     */
+    public boolean completeIfDone(long runId) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                RunRow run;
+                try (PreparedStatement ps = c.prepareStatement("select " + RUN_COLUMNS + " from backfill_runs where id = ? for update")) {
+                    ps.setLong(1, runId);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (!rs.next()) {
+                            c.rollback();
+                            return false;
+                        }
+                        run = runRow(rs);
+                    }
+                }
+                if (run.status() != RunStatus.RUNNING) {
+                    c.rollback();
+                    return run.status() == RunStatus.COMPLETED;
+                }
+                if (exists(c, "select 1 from backfill_items where run_id = ? and state in ('PENDING','LEASED')", runId)) {
+                    c.rollback();
+                    return false;
+                }
+                if (sweep(c, run) > 0) {
+                    c.commit();
+                    return false;
+                }
+                try (PreparedStatement ps = c.prepareStatement("""
+                        update backfill_runs set status = 'COMPLETED', finished_at = now(), updated_at = now(), version = version + 1
+                        where id = ?""")) {
+                    ps.setLong(1, runId);
+                    ps.executeUpdate();
+                }
+                c.commit();
+                return true;
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot complete run " + runId, e);
+        }
+    }
+
+    /**
+     * The final sweep: rows in the run's scope that are not in it yet (created during the run), and
+     * DONE rows whose text changed after they were embedded. Returns how many it queued.
+     */
+    private long sweep(Connection c, RunRow run) throws SQLException {
+        long added;
+        try (PreparedStatement ps = c.prepareStatement("""
+                insert into backfill_items (run_id, question_id)
+                select ?, q.id from questions q
+                where (%s) and not exists (select 1 from backfill_items i where i.run_id = ? and i.question_id = q.id)""".formatted(
+                scopePredicate(run.scope())))) {
+            int i = 1;
+            ps.setLong(i++, run.id());
+            i = bindScope(ps, i, run.scope(), run.model(), run.dimensions());
+            ps.setLong(i, run.id());
+            added = ps.executeUpdate();
+        }
+        long edited;
+        try (PreparedStatement ps = c.prepareStatement("""
+                update backfill_items i set state = 'PENDING', attempts = 0
+                from questions q
+                where i.run_id = ? and i.state = 'DONE' and q.id = i.question_id and q.deleted_at is null
+                  and q.embedding_content_hash is distinct from q.content_hash""")) {
+            ps.setLong(1, run.id());
+            edited = ps.executeUpdate();
+        }
+        if (added + edited > 0) {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    update backfill_runs set total = total + ?, succeeded = succeeded - ?, updated_at = now(), version = version + 1
+                    where id = ?""")) {
+                ps.setLong(1, added);
+                ps.setLong(2, edited);
+                ps.setLong(3, run.id());
+                ps.executeUpdate();
+            }
+        }
+        return added + edited;
+    }
+
+    /**
+     * Queues a run's FAILED rows again (attempts reset) and re-opens the run if it had ended.
+     * Returns how many rows were queued.
+     */
+    public long retryFailures(long runId) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("""
+                    with queued as (
+                        update backfill_items set state = 'PENDING', attempts = 0
+                        where run_id = ? and state = 'FAILED' returning 1
+                    )
+                    update backfill_runs set failed = failed - (select count(*) from queued),
+                           status = case when (select count(*) from queued) > 0 and status in ('COMPLETED','FAILED') then 'RUNNING' else status end,
+                           finished_at = case when (select count(*) from queued) > 0 then null else finished_at end,
+                           updated_at = now(), version = version + 1
+                    where id = ?
+                    returning (select count(*) from queued)""")) {
+                ps.setLong(1, runId);
+                ps.setLong(2, runId);
+                long queued;
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    queued = rs.getLong(1);
+                }
+                c.commit();
+                return queued;
+            } catch (SQLException e) {
+                c.rollback();
+                if ("23505".equals(e.getSQLState())) {
+                    throw new ActiveRunExists(activeRun().map(RunRow::id).orElse(-1L));
+                }
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot retry failures of run " + runId, e);
+        }
+    }
+
+    /** A page of the failure table in question-id order, after {@code after}. */
+    public List<FailureRow> failures(long runId, int limit, long after) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("""
+                        select question_id, attempts, error_code, error, last_attempt_at from backfill_failures
+                        where run_id = ? and question_id > ? order by question_id limit ?""")) {
+            ps.setLong(1, runId);
+            ps.setLong(2, after);
+            ps.setInt(3, limit);
+            List<FailureRow> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new FailureRow(rs.getLong(1), rs.getInt(2), rs.getString(3), rs.getString(4),
+                            rs.getObject(5, OffsetDateTime.class)));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot read failures of run " + runId, e);
+        }
+    }
+
+    // --- helpers -------------------------------------------------------------------------------
+
+    private static int bindScope(PreparedStatement ps, int i, Scope scope, String model, int dimensions) throws SQLException {
+        if (scope == Scope.STALE) {
+            ps.setString(i++, model);
+            ps.setInt(i++, dimensions);
+        }
+        return i;
+    }
+
+    static String literal(float[] v) {
+        StringBuilder sb = new StringBuilder(v.length * 12).append('[');
+        for (int i = 0; i < v.length; i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            sb.append(v[i]); // Float.toString round-trips exactly
+        }
+        return sb.append(']').toString();
+    }
+
+    private static String truncate(String s) {
+        return s == null ? "" : s.length() > 2000 ? s.substring(0, 2000) : s;
+    }
+
+    private static Array longs(Connection c, List<Long> ids) throws SQLException {
+        return c.createArrayOf("bigint", ids.toArray());
+    }
+
+    private static boolean exists(Connection c, String sql, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private void update(String sql, long runId, String owner, List<Long> ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, runId);
+            ps.setString(2, owner);
+            ps.setArray(3, longs(c, ids));
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql, e);
+        }
+    }
+
+    private List<RunRow> runs(String sql, Object... args) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            List<RunRow> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(runRow(rs));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot read backfill runs", e);
+        }
+    }
+
+    private static RunRow runRow(ResultSet rs) throws SQLException {
+        return new RunRow(rs.getLong("id"), RunStatus.valueOf(rs.getString("status")), rs.getString("model"),
+                rs.getInt("dimensions"), Scope.valueOf(rs.getString("scope")), rs.getInt("batch_size"), rs.getInt("concurrency"),
+                rs.getBigDecimal("price_per_million"), rs.getLong("total"), rs.getLong("succeeded"), rs.getLong("failed"),
+                rs.getLong("input_tokens"), rs.getString("trigger"), rs.getObject("created_at", OffsetDateTime.class),
+                rs.getObject("started_at", OffsetDateTime.class), rs.getObject("updated_at", OffsetDateTime.class),
+                rs.getObject("finished_at", OffsetDateTime.class), rs.getString("last_error"), rs.getLong("version"));
+    }
+
+    /** For tests and the worker's status checks without a full row. */
+    public Optional<RunStatus> status(long runId) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("select status from backfill_runs where id = ?")) {
+            ps.setLong(1, runId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(RunStatus.valueOf(rs.getString(1))) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot read run " + runId, e);
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package dev.reembed.backfill;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Duration;
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import dev.reembed.backfill.BackfillRepository.RunRow;
+import dev.reembed.common.Problem;
+import dev.reembed.common.ProblemException;
+import dev.reembed.embedding.EmbeddingProvider;
+import dev.reembed.embedding.ModelRegistry;
+import dev.reembed.embedding.ModelSpec;
+import dev.reembed.embedding.TargetConfig;
+import dev.reembed.migration.MigrationRepository;
+
+/** Backfill runs: start (validated against the registry, the provider and the schema), control, progress. */
+@ApplicationScoped
+public class BackfillService {
+
+    private static final Logger LOG = Logger.getLogger(BackfillService.class);
+    static final Scope DEFAULT_SCOPE = Scope.STALE;
+
+    private final BackfillRepository repository;
+    private final MigrationRepository schema;
+    private final ModelRegistry registry;
+    private final EmbeddingProvider provider;
+    private final TargetConfig target;
+    private final BackfillConfig config;
+    private final ProgressTracker progress;
+
+    public BackfillService(BackfillRepository repository, MigrationRepository schema, ModelRegistry registry,
+            EmbeddingProvider provider, TargetConfig target, BackfillConfig config, ProgressTracker progress) {
+        this.repository = repository;
+        this.schema = schema;
+        this.registry = registry;
+        this.provider = provider;
+        this.target = target;
+        this.config = config;
+        this.progress = progress;
+    }
+
+    public Run start(BackfillRequest request, String trigger) {
+        BackfillRequest r = request == null ? new BackfillRequest(null, null, null, null, null) : request;
+        String model = r.model() == null ? target.model() : r.model().strip();
+        int dims = r.dimensions() == null ? target.dimensions() : r.dimensions();
+        ModelSpec spec = registry.validateProvider(provider.name(), model, dims);
+        if (!provider.model().equalsIgnoreCase(spec.id()) || provider.dimensions() != dims) {
+            throw ProblemException.badRequest(String.format(
+                    "This service embeds with %s at %d dimensions (reembed.target.model / reembed.target.dimensions); "
+                            + "a run for %s at %d dimensions needs the service configured for it.",
+                    provider.model(), provider.dimensions(), spec.id(), dims));
+        }
+        Integer column = schema.embeddingColumn().map(MigrationRepository.ColumnInfo::dimensions).orElse(null);
+        if (column == null || column != dims) {
+            throw ProblemException.conflict(String.format(
+                    "questions.embedding is %s: apply the schema change (POST /api/migration/apply) before a backfill at %d dimensions.",
+                    column == null ? "missing" : "vector(" + column + ")", dims));
+        }
+        Scope scope = r.scope() == null ? DEFAULT_SCOPE : r.scope();
+        int batchSize = r.batchSize() == null ? config.batchSize() : r.batchSize();
+        int concurrency = r.concurrency() == null ? config.concurrency() : r.concurrency();
+        try {
+            RunRow run = repository.createRun(spec.id(), dims, scope, batchSize, concurrency, spec.pricePerMillionTokens(), trigger);
+            LOG.infof("Backfill run %d queued (%s): %d rows, scope %s", run.id(), trigger, run.total(), scope);
+            return view(run);
+        } catch (BackfillRepository.ActiveRunExists e) {
+            throw activeConflict(e.activeRunId);
+        }
+    }
+
+    public List<Run> list() {
+        return repository.listRuns(200).stream().map(this::view).toList();
+    }
+
+    public Run get(long id) {
+        return view(find(id));
+    }
+
+    public Run pause(long id) {
+        return move(id, List.of(RunStatus.QUEUED, RunStatus.RUNNING), RunStatus.PAUSED, "paused");
+    }
+
+    public Run resume(long id) {
+        return move(id, List.of(RunStatus.PAUSED), RunStatus.RUNNING, "resumed");
+    }
+
+    public Run cancel(long id) {
+        return move(id, List.copyOf(RunStatus.ACTIVE), RunStatus.CANCELLED, "cancelled");
+    }
+
+    public FailurePage failures(long id, int limit, long after) {
+        find(id);
+        var rows = repository.failures(id, limit, after);
+        List<FailurePage.Item> items = rows.stream()
+                .map(f -> new FailurePage.Item(f.questionId(), f.attempts(), f.errorCode(), f.error(), f.lastAttemptAt()))
+                .toList();
+        Long next = rows.size() == limit ? rows.get(rows.size() - 1).questionId() : null;
+        return new FailurePage(items, next);
+    }
+
+    /** Queues the failed rows again; a run that had ended runs again (unless another run is active). */
+    public Run retryFailures(long id) {
+        RunRow run = find(id);
+        if (run.status() == RunStatus.CANCELLED) {
+            throw ProblemException.conflict("Run " + id + " was cancelled; start a new run instead");
+        }
+        try {
+            long queued = repository.retryFailures(id);
+            LOG.infof("Backfill run %d: %d failed rows queued again", id, queued);
+        } catch (BackfillRepository.ActiveRunExists e) {
+            throw activeConflict(e.activeRunId);
+        }
+        return get(id);
+    }
+
+    private Run move(long id, List<RunStatus> from, RunStatus to, String verb) {
+        RunRow run = find(id);
+        boolean moved;
+        try {
+            moved = repository.transition(id, from, to, null);
+        } catch (BackfillRepository.ActiveRunExists e) {
+            throw activeConflict(e.activeRunId);
+        }
+        if (!moved) {
+            throw ProblemException.conflict("Run " + id + " is " + run.status() + "; only a run that is "
+                    + from.stream().map(Enum::name).sorted().toList() + " can be " + verb);
+        }
+        LOG.infof("Backfill run %d %s", id, verb);
+        return get(id);
+    }
+
+    private RunRow find(long id) {
+        return repository.findRun(id).orElseThrow(() -> ProblemException.notFound("No backfill run " + id));
+    }
+
+    private static ProblemException activeConflict(long activeRunId) {
+        return new ProblemException(new Problem(409, "Conflict", "Backfill run " + activeRunId
+                + " is active (QUEUED, RUNNING or PAUSED); only one run at a time").with("activeRunId", activeRunId));
+    }
+
+    Run view(RunRow r) {
+        long processed = r.succeeded() + r.failed();
+        long remaining = Math.max(0, r.total() - processed);
+        double percent = r.total() == 0 ? (r.status().active() ? 0 : 100) : Math.min(100.0, 100.0 * processed / r.total());
+        Double rate = null;
+        if (r.status() == RunStatus.RUNNING) {
+            rate = progress.recentRate(r.id());
+        } else if (r.startedAt() != null && r.finishedAt() != null) {
+            double seconds = Duration.between(r.startedAt(), r.finishedAt()).toMillis() / 1000.0;
+            rate = seconds > 0 ? processed / seconds : null;
+        }
+        Long eta = rate != null && rate > 0 && r.status().active() ? Math.round(remaining / rate) : null;
+        BigDecimal cost = r.pricePerMillion() == null ? null
+                : r.pricePerMillion().multiply(BigDecimal.valueOf(r.inputTokens())).divide(BigDecimal.valueOf(1_000_000), 6,
+                        RoundingMode.HALF_UP);
+        return new Run(r.id(), r.status(), r.model(), r.dimensions(), r.scope(), r.batchSize(), r.concurrency(), r.trigger(),
+                r.total(), processed, r.succeeded(), r.failed(), remaining, Math.round(percent * 100) / 100.0,
+                rate == null ? null : Math.round(rate * 10) / 10.0, eta, r.inputTokens(), cost, r.createdAt(), r.startedAt(),
+                r.updatedAt(), r.finishedAt(), r.lastError());
+    }
+}

@@ -1,0 +1,63 @@
+package dev.reembed.backfill;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import dev.reembed.common.ProblemException;
+import dev.reembed.embedding.TargetConfig;
+import io.quarkus.scheduler.Scheduled;
+
+/**
+ * The scheduled sweep: once a run for the target model has completed, rows added or edited later
+ * (and not embedded by the application path) are picked up by a small run, so that no row stays
+ * without a current vector. It never starts the first, big backfill: that is an operator's call.
+ */
+@ApplicationScoped
+public class BackfillSweeper {
+
+    private static final Logger LOG = Logger.getLogger(BackfillSweeper.class);
+
+    private final BackfillRepository repository;
+    private final BackfillService service;
+    private final BackfillConfig config;
+    private final TargetConfig target;
+
+    public BackfillSweeper(BackfillRepository repository, BackfillService service, BackfillConfig config, TargetConfig target) {
+        this.repository = repository;
+        this.service = service;
+        this.config = config;
+        this.target = target;
+    }
+
+    @Scheduled(every = "${reembed.backfill.sweep.interval}", delayed = "${reembed.backfill.sweep.interval}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void sweep() {
+        if (config.sweep().enabled()) {
+            sweepOnce();
+        }
+    }
+
+    /** Returns the id of the run it started, or -1. */
+    long sweepOnce() {
+        if (repository.activeRun().isPresent()) {
+            return -1;
+        }
+        var last = repository.lastRunFor(target.model(), target.dimensions());
+        if (last.isEmpty() || last.get().status() != RunStatus.COMPLETED) {
+            return -1;
+        }
+        long stale = repository.countInScope(Scope.STALE, target.model(), target.dimensions());
+        if (stale == 0) {
+            return -1;
+        }
+        try {
+            Run run = service.start(new BackfillRequest(null, null, null, null, Scope.STALE), "sweep");
+            LOG.infof("Sweep: %d rows without a current vector; started run %d", stale, run.id());
+            return run.id();
+        } catch (ProblemException e) {
+            LOG.debugf("Sweep skipped: %s", e.getMessage()); // another replica started one, or the schema moved
+            return -1;
+        }
+    }
+}

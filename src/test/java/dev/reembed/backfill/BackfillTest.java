@@ -1,0 +1,308 @@
+package dev.reembed.backfill;
+
+import static dev.reembed.backfill.BackfillTestSupport.await;
+import static dev.reembed.backfill.BackfillTestSupport.awaitStatus;
+import static dev.reembed.backfill.BackfillTestSupport.notCovered;
+import static dev.reembed.backfill.BackfillTestSupport.run;
+import static dev.reembed.backfill.BackfillTestSupport.seed;
+import static dev.reembed.backfill.BackfillTestSupport.sleep;
+import static dev.reembed.backfill.BackfillTestSupport.start;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.reembed.embedding.gemini.FakeGeminiApi;
+import dev.reembed.embedding.gemini.FakeGeminiResource;
+import dev.reembed.embedding.gemini.FakeGeminiResource.InjectFakeGemini;
+import dev.reembed.testing.ScratchDatabaseResource;
+import dev.reembed.testing.TestDb;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+
+/** Issue 5's acceptance, in process: a database of its own at the target schema, the fake Gemini API. */
+@QuarkusTest
+@TestProfile(BackfillTest.Profile.class)
+class BackfillTest {
+
+    public static class Profile implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.ofEntries(
+                    Map.entry("reembed.backfill.poll-interval", "0.2s"),
+                    Map.entry("reembed.backfill.retry-backoff", "50ms"),
+                    Map.entry("reembed.backfill.outage-pause-after", "3s"),
+                    Map.entry("reembed.backfill.lease-duration", "30s"),
+                    Map.entry("reembed.backfill.sweep.enabled", "false"),
+                    Map.entry("reembed.embedding.requests-per-minute", "1000000"),
+                    Map.entry("reembed.embedding.tokens-per-minute", "1000000000"),
+                    Map.entry("reembed.embedding.initial-backoff", "50ms"),
+                    Map.entry("reembed.embedding.max-backoff", "500ms"),
+                    Map.entry("reembed.embedding.max-retries", "3"),
+                    Map.entry("reembed.gemini.read-timeout", "1s"));
+        }
+
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(ScratchDatabaseResource.class), new TestResourceEntry(FakeGeminiResource.class));
+        }
+    }
+
+    @InjectFakeGemini
+    FakeGeminiApi fake;
+
+    @Inject
+    AgroalDataSource db;
+
+    @Inject
+    BackfillSweeper sweeper;
+
+    @TestHTTPResource("/api/backfills")
+    URI backfills;
+
+    @BeforeEach
+    void reset() {
+        BackfillTestSupport.cancelActive();
+        sleep(300); // workers of a cancelled run release their batch
+        fake.reset();
+        BackfillTestSupport.reset(db);
+    }
+
+    @AfterEach
+    void stopRuns() {
+        fake.reset();
+        BackfillTestSupport.cancelActive();
+    }
+
+    @Test
+    void embedsEveryRowInScopeOnceAndReportsProgress() {
+        seed(db, 57);
+        TestDb.exec(db, "update questions set deleted_at = now() where id = 57");
+
+        var created = given().contentType("application/json").body(Map.of("batchSize", 10)).post("/api/backfills")
+                .then().statusCode(202)
+                .header("Location", org.hamcrest.Matchers.matchesPattern(".*/api/backfills/\\d+$"))
+                .body("model", equalTo("gemini-embedding-001"))
+                .body("dimensions", equalTo(1536))
+                .body("scope", equalTo("STALE"))
+                .body("total", equalTo(56))
+                .extract().jsonPath();
+        long id = created.getLong("id");
+        JsonPath done = awaitStatus(id, Set.of("COMPLETED"), Duration.ofSeconds(30));
+
+        assertThat(done.getLong("succeeded")).isEqualTo(56);
+        assertThat(done.getLong("failed")).isZero();
+        assertThat(done.getLong("processed")).isEqualTo(56);
+        assertThat(done.getLong("remaining")).isZero();
+        assertThat(done.getDouble("percent")).isEqualTo(100.0);
+        assertThat(done.getLong("inputTokens")).isPositive();
+        assertThat(done.getDouble("estimatedCostUsd")).isPositive();
+        assertThat(done.getString("finishedAt")).isNotNull();
+        assertThat(notCovered(db)).isZero();
+        assertThat(TestDb.string(db, "select embedding is null from questions where id = 57")).isEqualTo("t");
+        assertThat(TestDb.number(db, "select count(*) from questions where embedding is not null and abs(vector_norm(embedding) - 1) > 1e-5"))
+                .as("unit vectors").isZero();
+        assertThat(fake.embeddedTexts()).hasSize(56).allSatisfy((text, times) -> assertThat(times).as(text).isEqualTo(1));
+
+        String etag = given().get("/api/backfills/" + id).then().statusCode(200).extract().header("ETag");
+        assertThat(etag).isNotBlank();
+        given().header("If-None-Match", etag).get("/api/backfills/" + id).then().statusCode(304);
+        given().get("/api/backfills").then().statusCode(200).body("[0].id", equalTo((int) id));
+    }
+
+    @Test
+    void onlyOneActiveRun() {
+        seed(db, 30);
+        fake.latency(300);
+        long id = start(Map.of("batchSize", 5, "concurrency", 1));
+        given().contentType("application/json").body("{}").post("/api/backfills").then().statusCode(409)
+                .contentType("application/problem+json")
+                .body("activeRunId", equalTo((int) id));
+    }
+
+    @Test
+    void poisonRowsAreRecordedAloneAndSucceedOnceFixed() {
+        seed(db, 40);
+        TestDb.exec(db, "update questions set content = content || ' " + FakeGeminiApi.INVALID_MARKER + "' where id in (7, 23, 24)");
+        long id = start(Map.of("batchSize", 10));
+        JsonPath done = awaitStatus(id, Set.of("COMPLETED"), Duration.ofSeconds(30));
+        assertThat(done.getLong("failed")).isEqualTo(3);
+        assertThat(done.getLong("succeeded")).isEqualTo(37);
+
+        JsonPath failures = given().get("/api/backfills/" + id + "/failures?limit=2").then().statusCode(200).extract().jsonPath();
+        assertThat(failures.getList("items.questionId", Long.class)).containsExactly(7L, 23L);
+        assertThat(failures.getList("items.errorCode")).containsOnly("INVALID_ARGUMENT");
+        assertThat(failures.getLong("next")).isEqualTo(23);
+        JsonPath page2 = given().get("/api/backfills/" + id + "/failures?limit=2&after=23").then().statusCode(200).extract().jsonPath();
+        assertThat(page2.getList("items.questionId", Long.class)).containsExactly(24L);
+        assertThat(page2.get("next") == null).isTrue();
+
+        TestDb.exec(db, "update questions set content = replace(content, ' " + FakeGeminiApi.INVALID_MARKER + "', '') where id in (7, 23, 24)");
+        given().post("/api/backfills/" + id + "/failures/retry").then().statusCode(202).body("failed", equalTo(0));
+        JsonPath again = awaitStatus(id, Set.of("COMPLETED"), Duration.ofSeconds(30));
+        assertThat(again.getLong("failed")).isZero();
+        assertThat(again.getLong("succeeded")).isEqualTo(40);
+        assertThat(TestDb.number(db, "select count(*) from backfill_failures")).isZero();
+        assertThat(notCovered(db)).isZero();
+    }
+
+    @Test
+    void completesUnderAFaultMixWithNothingMissing() {
+        seed(db, 600);
+        fake.mix(42, 0.10, 0.05, 0.01, 1500);
+        long id = start(Map.of("batchSize", 5, "concurrency", 3));
+        JsonPath done = awaitStatus(id, Set.of("COMPLETED"), Duration.ofSeconds(90));
+        assertThat(notCovered(db)).isZero();
+        assertThat(done.getLong("succeeded")).isEqualTo(600);
+        assertThat(fake.requests().size()).as("faults were injected and retried").isGreaterThan((int) fake.successfulRequests());
+    }
+
+    @Test
+    void pausedMeansNoProviderCallsAndCancelKeepsWhatWasCommitted() {
+        seed(db, 200);
+        fake.latency(100);
+        long id = start(Map.of("batchSize", 5, "concurrency", 2));
+        await(id, r -> r.getLong("processed") >= 20, Duration.ofSeconds(30));
+
+        given().post("/api/backfills/" + id + "/pause").then().statusCode(200).body("status", equalTo("PAUSED"));
+        sleep(500); // batches already at the provider finish
+        int calls = fake.requests().size();
+        long processed = run(id).getLong("processed");
+        sleep(1500);
+        assertThat(fake.requests()).as("no provider call while paused").hasSize(calls);
+        assertThat(run(id).getLong("processed")).isEqualTo(processed);
+        given().post("/api/backfills/" + id + "/pause").then().statusCode(409).contentType("application/problem+json");
+
+        given().post("/api/backfills/" + id + "/resume").then().statusCode(200).body("status", equalTo("RUNNING"));
+        await(id, r -> r.getLong("processed") > processed + 10, Duration.ofSeconds(30));
+        given().post("/api/backfills/" + id + "/cancel").then().statusCode(200).body("status", equalTo("CANCELLED"));
+        sleep(500);
+        long committed = TestDb.number(db, "select count(*) from questions where embedding is not null");
+        int callsAfterCancel = fake.requests().size();
+        sleep(1000);
+        assertThat(fake.requests()).hasSize(callsAfterCancel);
+        JsonPath cancelled = run(id);
+        assertThat(cancelled.getString("status")).isEqualTo("CANCELLED");
+        assertThat(cancelled.getLong("succeeded")).isEqualTo(committed);
+        assertThat(committed).isBetween(processed + 10, 199L);
+        assertThat(TestDb.number(db, "select count(*) from questions where embedding is not null")).as("kept").isEqualTo(committed);
+        given().post("/api/backfills/" + id + "/resume").then().statusCode(409);
+    }
+
+    @Test
+    void contentEditedMidRunEndsWithTheVectorOfTheFinalText() {
+        seed(db, 120);
+        fake.latency(150);
+        long id = start(Map.of("batchSize", 10, "concurrency", 1));
+        await(id, r -> r.getLong("processed") >= 30, Duration.ofSeconds(30));
+        // done rows, the leased batch, and pending rows alike
+        TestDb.exec(db, "update questions set content = content || ' (edited: still failing after the upgrade)' where id % 7 = 0");
+        awaitStatus(id, Set.of("COMPLETED"), Duration.ofSeconds(60));
+        assertThat(notCovered(db)).isZero();
+        var texts = fake.embeddedTexts().keySet();
+        for (long q = 7; q <= 120; q += 7) {
+            String content = TestDb.string(db, "select content from questions where id = ?", q);
+            assertThat(content).endsWith("(edited: still failing after the upgrade)");
+            assertThat(texts).as("row %d was embedded with its final text", q).contains(content);
+        }
+        assertThat(run(id).getLong("succeeded")).isEqualTo(120);
+    }
+
+    @Test
+    void rowsCreatedDuringARunArePickedUpBeforeItCompletes() {
+        seed(db, 50);
+        fake.latency(100);
+        long id = start(Map.of("batchSize", 5, "concurrency", 1));
+        await(id, r -> r.getLong("processed") >= 10, Duration.ofSeconds(30));
+        TestDb.exec(db, "insert into questions (title, content) select 'Late ' || g, 'A question asked during the backfill, number ' || g "
+                + "from generate_series(1, 5) g");
+        JsonPath done = awaitStatus(id, Set.of("COMPLETED"), Duration.ofSeconds(60));
+        assertThat(done.getLong("total")).isEqualTo(55);
+        assertThat(done.getLong("succeeded")).isEqualTo(55);
+        assertThat(notCovered(db)).isZero();
+    }
+
+    @Test
+    void anOutagePausesTheRunInsteadOfFailingRows() {
+        seed(db, 30);
+        fake.down(503);
+        long id = start(Map.of("batchSize", 10));
+        JsonPath paused = awaitStatus(id, Set.of("PAUSED"), Duration.ofSeconds(60));
+        assertThat(paused.getString("lastError")).startsWith("Provider outage").contains("UNAVAILABLE");
+        assertThat(paused.getLong("failed")).isZero();
+        assertThat(TestDb.number(db, "select count(*) from backfill_failures")).isZero();
+
+        fake.down(null);
+        given().post("/api/backfills/" + id + "/resume").then().statusCode(200);
+        JsonPath done = awaitStatus(id, Set.of("COMPLETED"), Duration.ofSeconds(30));
+        assertThat(done.getString("lastError")).isNull();
+        assertThat(notCovered(db)).isZero();
+    }
+
+    @Test
+    void theScheduledSweepEmbedsRowsAddedAfterACompletedRun() {
+        seed(db, 20);
+        long id = start(Map.of("batchSize", 10));
+        awaitStatus(id, Set.of("COMPLETED"), Duration.ofSeconds(30));
+        assertThat(sweeper.sweepOnce()).as("nothing to sweep").isEqualTo(-1);
+
+        TestDb.exec(db, "insert into questions (title, content) values ('New', 'Asked after the backfill: how do I rotate logs?')");
+        TestDb.exec(db, "update questions set content = content || ' (edited)' where id = 3");
+        long sweep = sweeper.sweepOnce();
+        assertThat(sweep).isPositive();
+        JsonPath done = awaitStatus(sweep, Set.of("COMPLETED"), Duration.ofSeconds(30));
+        assertThat(done.getLong("total")).isEqualTo(2);
+        given().get("/api/backfills/" + sweep).then().body("trigger", equalTo("sweep"));
+        assertThat(notCovered(db)).isZero();
+    }
+
+    @Test
+    void theEventStreamFollowsTheRunToItsEnd() throws Exception {
+        seed(db, 40);
+        fake.latency(100);
+        long id = start(Map.of("batchSize", 5, "concurrency", 1));
+        HttpResponse<java.util.stream.Stream<String>> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(backfills + "/" + id + "/events")).header("Accept", "text/event-stream").build(),
+                HttpResponse.BodyHandlers.ofLines());
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<String> events = response.body().filter(l -> l.startsWith("data:")).toList(); // the stream ends with the run
+        assertThat(events.size()).isGreaterThan(2);
+        assertThat(events.get(events.size() - 1)).contains("\"status\":\"COMPLETED\"").contains("\"processed\":40");
+    }
+
+    @Test
+    void badRequestsAreProblems() {
+        given().contentType("application/json").body("{\"scope\":\"SOME\"}").post("/api/backfills").then().statusCode(400)
+                .contentType("application/problem+json");
+        given().contentType("application/json").body("{\"batchSize\":0}").post("/api/backfills").then().statusCode(400)
+                .contentType("application/problem+json");
+        given().contentType("application/json").body("{\"dimensions\":768}").post("/api/backfills").then().statusCode(400)
+                .contentType("application/problem+json");
+        given().contentType("application/json").body("{\"model\":\"text-embedding-ada-002\",\"dimensions\":1536}")
+                .post("/api/backfills").then().statusCode(400).contentType("application/problem+json");
+        given().contentType("application/json").body("{\"batchSize\":").post("/api/backfills").then().statusCode(400)
+                .contentType("application/problem+json");
+        given().get("/api/backfills/424242").then().statusCode(404).contentType("application/problem+json");
+        given().get("/api/backfills/abc").then().statusCode(404);
+        given().get("/api/backfills/1/failures?limit=0").then().statusCode(400).contentType("application/problem+json");
+    }
+}
