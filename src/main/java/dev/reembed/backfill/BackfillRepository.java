@@ -89,51 +89,36 @@ public class BackfillRepository {
      */
     public RunRow createRun(String model, int dimensions, Scope scope, int batchSize, int concurrency,
             BigDecimal pricePerMillion, String trigger) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                long id;
-                try (PreparedStatement ps = c.prepareStatement("""
-                        insert into backfill_runs (status, model, dimensions, scope, batch_size, concurrency, price_per_million, trigger)
-                        values ('QUEUED', ?, ?, ?, ?, ?, ?, ?) returning id""")) {
-                    ps.setString(1, model);
-                    ps.setInt(2, dimensions);
-                    ps.setString(3, scope.name());
-                    ps.setInt(4, batchSize);
-                    ps.setInt(5, concurrency);
-                    ps.setBigDecimal(6, pricePerMillion);
-                    ps.setString(7, trigger);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        id = rs.getLong(1);
-                    }
+        long id = transaction("Cannot create a backfill run", c -> {
+            long runId;
+            try (PreparedStatement ps = c.prepareStatement("""
+                    insert into backfill_runs (status, model, dimensions, scope, batch_size, concurrency, price_per_million, trigger)
+                    values ('QUEUED', ?, ?, ?, ?, ?, ?, ?) returning id""")) {
+                ps.setString(1, model);
+                ps.setInt(2, dimensions);
+                ps.setString(3, scope.name());
+                ps.setInt(4, batchSize);
+                ps.setInt(5, concurrency);
+                ps.setBigDecimal(6, pricePerMillion);
+                ps.setString(7, trigger);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    runId = rs.getLong(1);
                 }
-                long total;
-                try (PreparedStatement ps = c.prepareStatement("insert into backfill_items (run_id, question_id) select ?, q.id "
-                        + "from questions q where " + scopePredicate(scope))) {
-                    ps.setLong(1, id);
-                    bindScope(ps, 2, scope, model, dimensions);
-                    total = ps.executeUpdate();
-                }
-                try (PreparedStatement ps = c.prepareStatement("update backfill_runs set total = ? where id = ?")) {
-                    ps.setLong(1, total);
-                    ps.setLong(2, id);
-                    ps.executeUpdate();
-                }
-                c.commit();
-                return findRun(id).orElseThrow();
-            } catch (SQLException e) {
-                c.rollback();
-                if ("23505".equals(e.getSQLState())) { // unique_violation: backfill_runs_one_active
-                    throw new ActiveRunExists(activeRun().map(RunRow::id).orElse(-1L));
-                }
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot create a backfill run", e);
-        }
+            try (PreparedStatement ps = c.prepareStatement("""
+                    with items as (
+                        insert into backfill_items (run_id, question_id) select ?, q.id from questions q where %s returning 1
+                    )
+                    update backfill_runs set total = (select count(*) from items) where id = ?""".formatted(scopePredicate(scope)))) {
+                ps.setLong(1, runId);
+                int i = bindScope(ps, 2, scope, model, dimensions);
+                ps.setLong(i, runId);
+                ps.executeUpdate();
+            }
+            return runId;
+        });
+        return findRun(id).orElseThrow();
     }
 
     public Optional<RunRow> findRun(long id) {
@@ -205,65 +190,54 @@ public class BackfillRepository {
      * since the run began leave the run here.
      */
     public List<Lease> lease(long runId, String owner, int limit, Duration leaseFor) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                List<Lease> out = new ArrayList<>();
-                List<Long> gone = new ArrayList<>();
-                try (PreparedStatement ps = c.prepareStatement("""
-                        with picked as (
-                            select i.question_id from backfill_items i
-                            join backfill_runs r on r.id = i.run_id and r.status = 'RUNNING'
-                            where i.run_id = ? and (i.state = 'PENDING' or (i.state = 'LEASED' and i.lease_expires_at < now()))
-                            order by i.question_id
-                            limit ?
-                            for update of i skip locked
-                        ), leased as (
-                            update backfill_items i
-                            set state = 'LEASED', lease_owner = ?, lease_expires_at = now() + make_interval(secs => ?)
-                            from picked where i.run_id = ? and i.question_id = picked.question_id
-                            returning i.question_id, i.attempts
-                        )
-                        select l.question_id, q.title, q.content, q.content_hash, l.attempts, q.id is null or q.deleted_at is not null
-                        from leased l left join questions q on q.id = l.question_id
-                        order by l.question_id""")) {
-                    ps.setLong(1, runId);
-                    ps.setInt(2, limit);
-                    ps.setString(3, owner);
-                    ps.setDouble(4, leaseFor.toMillis() / 1000.0);
-                    ps.setLong(5, runId);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            if (rs.getBoolean(6)) {
-                                gone.add(rs.getLong(1));
-                            } else {
-                                out.add(new Lease(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5)));
-                            }
+        return transaction("Cannot lease rows of run " + runId, c -> {
+            List<Lease> out = new ArrayList<>();
+            List<Long> gone = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("""
+                    with picked as (
+                        select i.question_id from backfill_items i
+                        join backfill_runs r on r.id = i.run_id and r.status = 'RUNNING'
+                        where i.run_id = ? and (i.state = 'PENDING' or (i.state = 'LEASED' and i.lease_expires_at < now()))
+                        order by i.question_id
+                        limit ?
+                        for update of i skip locked
+                    ), leased as (
+                        update backfill_items i
+                        set state = 'LEASED', lease_owner = ?, lease_expires_at = now() + make_interval(secs => ?)
+                        from picked where i.run_id = ? and i.question_id = picked.question_id
+                        returning i.question_id, i.attempts
+                    )
+                    select l.question_id, q.title, q.content, q.content_hash, l.attempts, q.id is null or q.deleted_at is not null
+                    from leased l left join questions q on q.id = l.question_id
+                    order by l.question_id""")) {
+                ps.setLong(1, runId);
+                ps.setInt(2, limit);
+                ps.setString(3, owner);
+                ps.setDouble(4, leaseFor.toMillis() / 1000.0);
+                ps.setLong(5, runId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        if (rs.getBoolean(6)) {
+                            gone.add(rs.getLong(1));
+                        } else {
+                            out.add(new Lease(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5)));
                         }
                     }
                 }
-                if (!gone.isEmpty()) {
-                    try (PreparedStatement ps = c.prepareStatement("""
-                            with d as (delete from backfill_items where run_id = ? and question_id = any (?) returning 1)
-                            update backfill_runs set total = total - (select count(*) from d), updated_at = now(), version = version + 1
-                            where id = ?""")) {
-                        ps.setLong(1, runId);
-                        ps.setArray(2, longs(c, gone));
-                        ps.setLong(3, runId);
-                        ps.executeUpdate();
-                    }
-                }
-                c.commit();
-                return out;
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot lease rows of run " + runId, e);
-        }
+            if (!gone.isEmpty()) {
+                try (PreparedStatement ps = c.prepareStatement("""
+                        with d as (delete from backfill_items where run_id = ? and question_id = any (?) returning 1)
+                        update backfill_runs set total = total - (select count(*) from d), updated_at = now(), version = version + 1
+                        where id = ?""")) {
+                    ps.setLong(1, runId);
+                    ps.setArray(2, longs(c, gone));
+                    ps.setLong(3, runId);
+                    ps.executeUpdate();
+                }
+            }
+            return out;
+        });
     }
 
     /**
@@ -348,8 +322,7 @@ public class BackfillRepository {
         if (failures.isEmpty()) {
             return;
         }
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
+        transaction("Cannot record failures of run " + runId, c -> {
             try (PreparedStatement ps = c.prepareStatement("""
                     with input as (
                         select * from unnest(?::bigint[], ?::text[], ?::text[]) as t(id, code, message)
@@ -382,16 +355,9 @@ public class BackfillRepository {
                 ps.setLong(8, runId);
                 ps.setLong(9, runId);
                 ps.executeUpdate();
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot record failures of run " + runId, e);
-        }
+            return null;
+        });
     }
 
     /**
@@ -400,49 +366,32 @@ public class BackfillRepository {
      * workers exactly one completes it. Returns true when the run is COMPLETED.
      */
     public boolean completeIfDone(long runId) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                RunRow run;
-                try (PreparedStatement ps = c.prepareStatement("select " + RUN_COLUMNS + " from backfill_runs where id = ? for update")) {
-                    ps.setLong(1, runId);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (!rs.next()) {
-                            c.rollback();
-                            return false;
-                        }
-                        run = runRow(rs);
+        return transaction("Cannot complete run " + runId, c -> {
+            RunRow run;
+            try (PreparedStatement ps = c.prepareStatement("select " + RUN_COLUMNS + " from backfill_runs where id = ? for update")) {
+                ps.setLong(1, runId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return false;
                     }
+                    run = runRow(rs);
                 }
-                if (run.status() != RunStatus.RUNNING) {
-                    c.rollback();
-                    return run.status() == RunStatus.COMPLETED;
-                }
-                if (exists(c, "select 1 from backfill_items where run_id = ? and state in ('PENDING','LEASED')", runId)) {
-                    c.rollback();
-                    return false;
-                }
-                if (sweep(c, run) > 0) {
-                    c.commit();
-                    return false;
-                }
-                try (PreparedStatement ps = c.prepareStatement("""
-                        update backfill_runs set status = 'COMPLETED', finished_at = now(), updated_at = now(), version = version + 1
-                        where id = ?""")) {
-                    ps.setLong(1, runId);
-                    ps.executeUpdate();
-                }
-                c.commit();
-                return true;
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot complete run " + runId, e);
-        }
+            if (run.status() != RunStatus.RUNNING) {
+                return run.status() == RunStatus.COMPLETED;
+            }
+            if (exists(c, "select 1 from backfill_items where run_id = ? and state in ('PENDING','LEASED')", runId)
+                    || sweep(c, run) > 0) {
+                return false;
+            }
+            try (PreparedStatement ps = c.prepareStatement("""
+                    update backfill_runs set status = 'COMPLETED', finished_at = now(), updated_at = now(), version = version + 1
+                    where id = ?""")) {
+                ps.setLong(1, runId);
+                ps.executeUpdate();
+            }
+            return true;
+        });
     }
 
     /**
@@ -489,8 +438,7 @@ public class BackfillRepository {
      * Returns how many rows were queued.
      */
     public long retryFailures(long runId) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
+        return transaction("Cannot retry failures of run " + runId, c -> {
             try (PreparedStatement ps = c.prepareStatement("""
                     with queued as (
                         update backfill_items set state = 'PENDING', attempts = 0
@@ -504,25 +452,12 @@ public class BackfillRepository {
                     returning (select count(*) from queued)""")) {
                 ps.setLong(1, runId);
                 ps.setLong(2, runId);
-                long queued;
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
-                    queued = rs.getLong(1);
+                    return rs.getLong(1);
                 }
-                c.commit();
-                return queued;
-            } catch (SQLException e) {
-                c.rollback();
-                if ("23505".equals(e.getSQLState())) {
-                    throw new ActiveRunExists(activeRun().map(RunRow::id).orElse(-1L));
-                }
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot retry failures of run " + runId, e);
-        }
+        });
     }
 
     /** A page of the failure table in question-id order, after {@code after}. */
@@ -548,6 +483,37 @@ public class BackfillRepository {
     }
 
     // --- helpers -------------------------------------------------------------------------------
+
+    /** Work that runs inside one transaction. */
+    @FunctionalInterface
+    private interface InTransaction<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} in one transaction: commit on success, rollback on any failure. A unique
+     * violation (the one-active-run index) becomes {@link ActiveRunExists}.
+     */
+    private <T> T transaction(String what, InTransaction<T> work) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                if (e instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
+                    throw new ActiveRunExists(activeRun().map(RunRow::id).orElse(-1L));
+                }
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(what, e);
+        }
+    }
 
     private static int bindScope(PreparedStatement ps, int i, Scope scope, String model, int dimensions) throws SQLException {
         if (scope == Scope.STALE) {
