@@ -14,6 +14,7 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import dev.reembed.embedding.Vectors;
 import io.agroal.api.AgroalDataSource;
 
 /**
@@ -155,6 +156,26 @@ public class BackfillRepository {
     }
 
     /**
+     * Rows in scope and their estimated input tokens: the SQL form of TokenEstimator (ASCII
+     * characters / 3, rounded up, plus one per other character), for title and content.
+     */
+    public long[] estimateInScope(Scope scope, String model, int dimensions) {
+        String tokens = "(char_length(regexp_replace(%1$s, '[^\\x01-\\x7f]', '', 'g')) + 2) / 3"
+                + " + char_length(%1$s) - char_length(regexp_replace(%1$s, '[^\\x01-\\x7f]', '', 'g'))";
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("select count(*), coalesce(sum(" + tokens.formatted("coalesce(q.title, '')")
+                        + " + " + tokens.formatted("q.content") + "), 0) from questions q where " + scopePredicate(scope))) {
+            bindScope(ps, 1, scope, model, dimensions);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new long[] {rs.getLong(1), rs.getLong(2)};
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot estimate the rows in scope", e);
+        }
+    }
+
+    /**
      * Moves a run from one of {@code from} to {@code to}; false when it was in none of them.
      * {@code lastError} null keeps the current one unless {@code to} is RUNNING (cleared).
      */
@@ -282,7 +303,7 @@ public class BackfillRepository {
             String[] hashes = new String[writes.size()];
             for (int i = 0; i < writes.size(); i++) {
                 ids[i] = writes.get(i).questionId();
-                vectors[i] = literal(writes.get(i).vector());
+                vectors[i] = Vectors.literal(writes.get(i).vector());
                 hashes[i] = writes.get(i).contentHash();
             }
             ps.setArray(1, c.createArrayOf("bigint", ids));
@@ -521,17 +542,6 @@ public class BackfillRepository {
             ps.setInt(i++, dimensions);
         }
         return i;
-    }
-
-    static String literal(float[] v) {
-        StringBuilder sb = new StringBuilder(v.length * 12).append('[');
-        for (int i = 0; i < v.length; i++) {
-            if (i > 0) {
-                sb.append(',');
-            }
-            sb.append(v[i]); // Float.toString round-trips exactly
-        }
-        return sb.append(']').toString();
     }
 
     private static String truncate(String s) {

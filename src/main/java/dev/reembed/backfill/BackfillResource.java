@@ -54,6 +54,13 @@ public class BackfillResource {
         return service.list();
     }
 
+    /** Rows in scope, tokens, price and duration at the configured quota, before a run. */
+    @GET
+    @Path("/estimate")
+    public Estimate estimate(@QueryParam("scope") Scope scope, @QueryParam("batchSize") @Min(1) @Max(1000) Integer batchSize) {
+        return service.estimate(scope, batchSize);
+    }
+
     /** With an ETag: a poll whose {@code If-None-Match} still matches costs a 304. */
     @GET
     @Path("/{id}")

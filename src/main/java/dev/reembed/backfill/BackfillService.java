@@ -12,10 +12,12 @@ import org.jboss.logging.Logger;
 import dev.reembed.backfill.BackfillRepository.RunRow;
 import dev.reembed.common.Problem;
 import dev.reembed.common.ProblemException;
+import dev.reembed.embedding.EmbeddingConfig;
 import dev.reembed.embedding.EmbeddingProvider;
 import dev.reembed.embedding.ModelRegistry;
 import dev.reembed.embedding.ModelSpec;
 import dev.reembed.embedding.TargetConfig;
+import dev.reembed.embedding.gemini.GeminiConfig;
 import dev.reembed.migration.MigrationRepository;
 
 /** Backfill runs: start (validated against the registry, the provider and the schema), control, progress. */
@@ -32,9 +34,14 @@ public class BackfillService {
     private final TargetConfig target;
     private final BackfillConfig config;
     private final ProgressTracker progress;
+    private final EmbeddingConfig embedding;
+    private final GeminiConfig gemini;
 
     public BackfillService(BackfillRepository repository, MigrationRepository schema, ModelRegistry registry,
-            EmbeddingProvider provider, TargetConfig target, BackfillConfig config, ProgressTracker progress) {
+            EmbeddingProvider provider, TargetConfig target, BackfillConfig config, ProgressTracker progress,
+            EmbeddingConfig embedding, GeminiConfig gemini) {
+        this.embedding = embedding;
+        this.gemini = gemini;
         this.repository = repository;
         this.schema = schema;
         this.registry = registry;
@@ -71,6 +78,34 @@ public class BackfillService {
         } catch (BackfillRepository.ActiveRunExists e) {
             throw activeConflict(e.activeRunId);
         }
+    }
+
+    /** Seed 001's cost table for the configured target, from the rows in scope now. */
+    public Estimate estimate(Scope scope, Integer batchSizeOverride) {
+        Scope s = scope == null ? DEFAULT_SCOPE : scope;
+        ModelSpec spec = registry.validateTarget(target.model(), target.dimensions());
+        long[] found = repository.estimateInScope(s, spec.id(), target.dimensions());
+        long rows = found[0];
+        long tokens = found[1];
+        int batchSize = batchSizeOverride == null ? config.batchSize() : batchSizeOverride;
+        long perRequest = switch (provider.name()) {
+            case EmbeddingConfig.GEMINI -> Math.min(batchSize, gemini.batchSize());
+            case EmbeddingConfig.VERTEX_AI -> 1; // gemini-embedding-001 takes one instance per :predict
+            default -> batchSize;
+        };
+        long requests = (rows + perRequest - 1) / perRequest;
+        Long seconds = null;
+        if (!EmbeddingConfig.LOCAL.equals(provider.name())) {
+            double minutes = Math.max((double) requests / embedding.requestsPerMinute(), (double) tokens / embedding.tokensPerMinute());
+            seconds = (long) Math.ceil(minutes * 60);
+        }
+        BigDecimal price = spec.pricePerMillionTokens();
+        BigDecimal cost = price == null ? null
+                : price.multiply(BigDecimal.valueOf(tokens)).divide(BigDecimal.valueOf(1_000_000), 6, RoundingMode.HALF_UP);
+        long storage = rows * (4L * target.dimensions() + 8); // pgvector: 4 bytes a dimension + 8 of header
+        return new Estimate(s, provider.name(), spec.id(), target.dimensions(), rows, tokens,
+                rows == 0 ? 0 : Math.round(10.0 * tokens / rows) / 10.0, price, cost, requests, embedding.requestsPerMinute(),
+                embedding.tokensPerMinute(), seconds, storage);
     }
 
     public List<Run> list() {

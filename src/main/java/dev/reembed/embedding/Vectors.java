@@ -59,4 +59,30 @@ public final class Vectors {
         }
         return dot / (norm(a) * norm(b));
     }
+
+    /** pgvector's text form, {@code [0.1,0.2,...]}; Float.toString round-trips every value exactly. */
+    public static String literal(float[] v) {
+        StringBuilder sb = new StringBuilder(v.length * 12).append('[');
+        for (int i = 0; i < v.length; i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            sb.append(v[i]);
+        }
+        return sb.append(']').toString();
+    }
+
+    /** The inverse of {@link #literal}. */
+    public static float[] parse(String literal) {
+        String body = literal.substring(1, literal.length() - 1);
+        if (body.isEmpty()) {
+            return new float[0];
+        }
+        String[] parts = body.split(",");
+        float[] v = new float[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            v[i] = Float.parseFloat(parts[i]);
+        }
+        return v;
+    }
 }

@@ -1,0 +1,203 @@
+package dev.reembed.verification;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.agroal.api.AgroalDataSource;
+
+/** Every SQL statement of the verification report. */
+@ApplicationScoped
+public class VerificationRepository {
+
+    /** A sampled row: its id, vector text, title and content. */
+    public record SampleRow(long id, String vector, String title, String content) {
+    }
+
+    /** Ids of a search, best first, and how long it took. */
+    public record Search(List<Long> ids, List<Double> similarities, double millis) {
+    }
+
+    private final AgroalDataSource dataSource;
+
+    public VerificationRepository(AgroalDataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** In-scope rows, and those without a vector of the model and dimension made from their current text. */
+    public long[] coverage(String model, int dimensions) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("""
+                        select count(*),
+                               count(*) filter (where embedding is null or embedding_model is distinct from ?
+                                                or vector_dims(embedding) <> ? or embedding_content_hash is distinct from content_hash)
+                        from questions where deleted_at is null""")) {
+            ps.setString(1, model);
+            ps.setInt(2, dimensions);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new long[] {rs.getLong(1), rs.getLong(2)};
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot measure coverage", e);
+        }
+    }
+
+    /** Vectors whose L2 norm is off 1 by more than {@code tolerance}, and the worst norm. */
+    public Object[] norms(double tolerance) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("""
+                        select count(*) filter (where abs(vector_norm(embedding) - 1) > ?),
+                               max(abs(vector_norm(embedding) - 1)), count(*)
+                        from questions where embedding is not null and deleted_at is null""")) {
+            ps.setDouble(1, tolerance);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new Object[] {rs.getLong(1), rs.getObject(2) == null ? 0.0 : rs.getDouble(2), rs.getLong(3)};
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot measure norms", e);
+        }
+    }
+
+    /** Up to {@code n} random in-scope rows that have a vector. */
+    public List<SampleRow> sample(int n) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("""
+                        select id, embedding::text, title, content from questions
+                        where id in (select id from questions where embedding is not null and deleted_at is null
+                                     order by random() limit ?)""")) {
+            ps.setInt(1, n);
+            List<SampleRow> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new SampleRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4)));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot sample rows", e);
+        }
+    }
+
+    /** The application's search: match_questions_with_solutions with the given vector, timed. */
+    public Search matchFunction(String vector, int count, Integer efSearch) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                setEfSearch(c, efSearch);
+                long start = System.nanoTime();
+                Search s = ids(c, "select id, similarity from match_questions_with_solutions(?::vector, -1, ?)", vector, count);
+                return new Search(s.ids(), s.similarities(), (System.nanoTime() - start) / 1e6);
+            } finally {
+                c.rollback();
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    /** The nearest {@code count} rows by cosine distance, through the HNSW index or by an exact scan. */
+    public Search nearest(String vector, int count, boolean exact, Integer efSearch) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                if (exact) {
+                    st.execute("set local enable_indexscan = off");
+                    st.execute("set local enable_bitmapscan = off");
+                } else {
+                    st.execute("set local enable_seqscan = off"); // the index even where a scan looks cheaper
+                    setEfSearch(c, efSearch);
+                }
+                return ids(c, """
+                        select id, 1 - (embedding <=> ?::vector) from questions
+                        where deleted_at is null and embedding is not null
+                        order by embedding <=> ?::vector limit ?""", vector, vector, count);
+            } finally {
+                c.rollback();
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    /** Whether the plan of an index search really uses idx_questions_embedding. */
+    public boolean indexUsed(String vector) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("set local enable_seqscan = off");
+                try (PreparedStatement ps = c.prepareStatement("""
+                        explain select id from questions where deleted_at is null and embedding is not null
+                        order by embedding <=> ?::vector limit 10""")) {
+                    ps.setString(1, vector);
+                    StringBuilder plan = new StringBuilder();
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            plan.append(rs.getString(1)).append('\n');
+                        }
+                    }
+                    return plan.toString().contains("idx_questions_embedding");
+                }
+            } finally {
+                c.rollback();
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    /** Calls the function with a NULL of {@code dims} dimensions; the error message when it refuses. */
+    public String callFunctionWith(int dims) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "select count(*) from match_questions_with_solutions(array_fill(0.5::real, array[?])::vector, 0.5, 1)")) {
+            ps.setInt(1, dims);
+            ps.executeQuery().close();
+            return null;
+        } catch (SQLException e) {
+            return e.getMessage();
+        }
+    }
+
+    public boolean functionExists() {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("""
+                        select pg_get_function_identity_arguments(oid) from pg_proc
+                        where proname = 'match_questions_with_solutions' and pg_function_is_visible(oid)""");
+                ResultSet rs = ps.executeQuery()) {
+            return rs.next() && "query_embedding vector, match_threshold double precision, match_count integer".equals(rs.getString(1));
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot read the function", e);
+        }
+    }
+
+    private static void setEfSearch(Connection c, Integer efSearch) throws SQLException {
+        if (efSearch != null) {
+            try (PreparedStatement ps = c.prepareStatement("select set_config('hnsw.ef_search', ?, true)")) {
+                ps.setString(1, efSearch.toString());
+                ps.executeQuery().close();
+            }
+        }
+    }
+
+    private static Search ids(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            List<Long> ids = new ArrayList<>();
+            List<Double> sims = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getLong(1));
+                    sims.add(rs.getDouble(2));
+                }
+            }
+            return new Search(ids, sims, 0);
+        }
+    }
+}
