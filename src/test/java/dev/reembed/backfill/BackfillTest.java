@@ -305,4 +305,45 @@ class BackfillTest {
         given().get("/api/backfills/abc").then().statusCode(404);
         given().get("/api/backfills/1/failures?limit=0").then().statusCode(400).contentType("application/problem+json");
     }
+
+    @Test
+    void theEstimateIsTheSeedsCostTableComputedFromTheData() {
+        seed(db, 250);
+        TestDb.exec(db, "insert into questions (title, content) values ('Ünïcode', 'Wie setze ich das Passwort zurück? パスワード')");
+        long tokens = 0;
+        try (var c = db.getConnection(); var st = c.createStatement(); var rs = st.executeQuery("select title, content from questions")) {
+            while (rs.next()) {
+                tokens += dev.reembed.embedding.TokenEstimator.estimate(rs.getString(1))
+                        + dev.reembed.embedding.TokenEstimator.estimate(rs.getString(2));
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        JsonPath e = given().get("/api/backfills/estimate?scope=MISSING").then().statusCode(200).extract().jsonPath();
+        assertThat(e.getLong("rows")).isEqualTo(251);
+        assertThat(e.getLong("estimatedInputTokens")).as("the same estimate as the provider's").isEqualTo(tokens);
+        assertThat(e.getString("model")).isEqualTo("gemini-embedding-001");
+        assertThat(e.getDouble("estimatedCostUsd")).isCloseTo(tokens * 0.15 / 1e6, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(e.getLong("requests")).isEqualTo(3); // 100 rows a request
+        long expectedSeconds = (long) Math.ceil(Math.max(3.0 / 1_000_000, tokens / 1e9) * 60);
+        assertThat(e.getLong("estimatedDurationSeconds")).isEqualTo(expectedSeconds);
+        assertThat(e.getLong("storageBytes")).isEqualTo(251L * (4 * 1536 + 8));
+        given().get("/api/backfills/estimate?scope=EVERYTHING").then().statusCode(404);
+    }
+
+    @Test
+    void aQuestionIsKeptWhenTheProviderIsDownAndSearchSaysSo() {
+        fake.down(503);
+        given().contentType("application/json").body(Map.of("title", "Disk full", "content", "How do I find what fills my disk?"))
+                .post("/api/questions").then().statusCode(201)
+                .body("embedding.status", equalTo("PENDING"))
+                .body("embedding.error", org.hamcrest.Matchers.containsString("UNAVAILABLE"));
+        assertThat(TestDb.number(db, "select count(*) from questions where title = 'Disk full' and embedding is null")).isEqualTo(1);
+        given().contentType("application/json").body(Map.of("query", "disk full")).post("/api/questions/search").then().statusCode(503)
+                .contentType("application/problem+json");
+        assertThat(fake.lastKey()).isEqualTo(FakeGeminiApi.KEY);
+        fake.down(null);
+        given().contentType("application/json").body(Map.of("query", "disk full", "threshold", -1)).post("/api/questions/search")
+                .then().statusCode(200);
+    }
 }
