@@ -22,7 +22,8 @@ class ApplicationIT {
 
     @Test
     void startsMigratesAndAnswersHealth() throws Exception {
-        given().when().get("/q/health").then().statusCode(200).body("status", equalTo("UP"));
+        // health is on the management port (quarkus.management.test-port for packaged-jar tests: 9001)
+        given().baseUri("http://localhost").port(9001).when().get("/q/health").then().statusCode(200).body("status", equalTo("UP"));
 
         try (Connection c = DriverManager.getConnection(System.getenv("QUARKUS_DATASOURCE_JDBC_URL"),
                 System.getenv("QUARKUS_DATASOURCE_USERNAME"), System.getenv("QUARKUS_DATASOURCE_PASSWORD"));

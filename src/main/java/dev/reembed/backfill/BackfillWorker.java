@@ -23,6 +23,8 @@ import dev.reembed.embedding.DocumentText;
 import dev.reembed.embedding.EmbeddingBatch;
 import dev.reembed.embedding.EmbeddingException;
 import dev.reembed.embedding.EmbeddingProvider;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 
@@ -56,10 +58,16 @@ public class BackfillWorker {
     private volatile long workingOn = -1;
     private volatile ProviderHealth health;
 
-    public BackfillWorker(BackfillRepository repository, EmbeddingProvider provider, BackfillConfig config) {
+    private final Counter rowsEmbedded;
+    private final MeterRegistry meters;
+
+    public BackfillWorker(BackfillRepository repository, EmbeddingProvider provider, BackfillConfig config, MeterRegistry meters) {
         this.repository = repository;
         this.provider = provider;
         this.config = config;
+        this.meters = meters;
+        this.rowsEmbedded = Counter.builder("reembed.backfill.rows.embedded")
+                .description("Rows whose new vector a backfill committed").register(meters);
     }
 
     @Scheduled(every = "${reembed.backfill.poll-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -157,6 +165,7 @@ public class BackfillWorker {
             writes.add(new VectorWrite(leases.get(i).questionId(), batch.vectors().get(i), leases.get(i).contentHash()));
         }
         var outcome = repository.writeVectors(VectorColumn.EMBEDDING, runId, owner, run.model(), writes, batch.inputTokens());
+        rowsEmbedded.increment(outcome.written());
         if (outcome.changedSinceRead() > 0) {
             LOG.debugf("Run %d: %d rows changed while they were embedded; they stay pending", runId, outcome.changedSinceRead());
         }
@@ -164,6 +173,8 @@ public class BackfillWorker {
     }
 
     private Duration failed(RunRow run, String owner, List<Lease> leases, EmbeddingException e) {
+        Counter.builder("reembed.backfill.failures").description("Rows of failed provider calls, by error code")
+                .tag("code", e.code().name()).register(meters).increment(leases.size());
         switch (e.code()) {
             case INVALID_ARGUMENT, INPUT_TOO_LONG -> {
                 return rejected(run, owner, leases, e);

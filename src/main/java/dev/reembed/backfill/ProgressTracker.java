@@ -7,6 +7,8 @@ import java.util.Deque;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
 
 /**
@@ -26,13 +28,28 @@ public class ProgressTracker {
     private final Deque<Sample> samples = new ArrayDeque<>();
     private long runId = -1;
 
-    public ProgressTracker(BackfillRepository repository) {
+    /** The active run as last sampled, for the gauges (null: none). */
+    private volatile BackfillRepository.RunRow active;
+
+    public ProgressTracker(BackfillRepository repository, MeterRegistry meters) {
         this.repository = repository;
+        for (RunStatus status : RunStatus.ACTIVE) {
+            Gauge.builder("reembed.backfill.run.active", () -> active != null && active.status() == status ? 1 : 0)
+                    .description("1 while the active run is in this state").tag("status", status.name()).register(meters);
+        }
+        Gauge.builder("reembed.backfill.run.processed", () -> active == null ? 0 : active.succeeded() + active.failed())
+                .description("Rows processed by the active run").register(meters);
+        Gauge.builder("reembed.backfill.run.total", () -> active == null ? 0 : active.total())
+                .description("Rows in the active run").register(meters);
     }
 
     @Scheduled(every = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void sample() {
-        repository.activeRun().filter(r -> r.status() == RunStatus.RUNNING).ifPresent(r -> record(r.id(), r.succeeded() + r.failed()));
+        active = repository.activeRun().orElse(null);
+        BackfillRepository.RunRow r = active;
+        if (r != null && r.status() == RunStatus.RUNNING) {
+            record(r.id(), r.succeeded() + r.failed());
+        }
     }
 
     synchronized void record(long id, long processed) {

@@ -4,6 +4,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
+import io.github.bucket4j.TimeMeter;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
 import dev.reembed.embedding.gemini.GeminiClients;
 import dev.reembed.embedding.gemini.GeminiConfig;
 import dev.reembed.embedding.gemini.GeminiEmbeddingProvider;
@@ -24,8 +29,11 @@ public class EmbeddingProviders {
     private final VertexConfig vertex;
     private final ModelRegistry registry;
 
+    private final MeterRegistry meters;
+
     public EmbeddingProviders(EmbeddingConfig config, TargetConfig target, GeminiConfig gemini, VertexConfig vertex,
-            ModelRegistry registry) {
+            ModelRegistry registry, MeterRegistry meters) {
+        this.meters = meters;
         this.config = config;
         this.target = target;
         this.gemini = gemini;
@@ -37,18 +45,26 @@ public class EmbeddingProviders {
     @Produces
     @Singleton
     EmbeddingRateLimiter rateLimiter() {
-        return EmbeddingRateLimiter.system(config.requestsPerMinute(), config.tokensPerMinute());
+        // Waits are measured (reembed_limiter_wait_seconds): how much the client-side quota holds workers back.
+        Timer waits = Timer.builder("reembed.limiter.wait").description("Time workers waited for the client-side rate limiter")
+                .register(meters);
+        Sleeper measured = d -> {
+            waits.record(d);
+            Sleeper.SYSTEM.sleep(d);
+        };
+        return new EmbeddingRateLimiter(config.requestsPerMinute(), config.tokensPerMinute(), TimeMeter.SYSTEM_NANOTIME, measured);
     }
 
     @Produces
     @ApplicationScoped
     EmbeddingProvider provider(EmbeddingRateLimiter limiter) {
-        return switch (config.provider()) {
+        EmbeddingProvider provider = switch (config.provider()) {
             case EmbeddingConfig.LOCAL -> new LocalEmbeddingProvider();
             case EmbeddingConfig.GEMINI -> gemini(limiter);
             case EmbeddingConfig.VERTEX_AI -> vertex(limiter);
             default -> throw new IllegalStateException("reembed.embedding.provider must be gemini, vertex-ai or local");
         };
+        return new MeteredEmbeddingProvider(provider, meters);
     }
 
     private GeminiEmbeddingProvider gemini(EmbeddingRateLimiter limiter) {
@@ -79,7 +95,9 @@ public class EmbeddingProviders {
     }
 
     private GoogleApiCaller caller(EmbeddingRateLimiter limiter, String secret) {
+        Counter rateLimited = Counter.builder("reembed.provider.rate.limited")
+                .description("429 answers from the provider (per-minute and per-day quotas)").register(meters);
         return new GoogleApiCaller(limiter, Sleeper.SYSTEM, config.maxRetries(), config.initialBackoff(),
-                config.maxBackoff(), config.maxRetryDelay(), null, secret);
+                config.maxBackoff(), config.maxRetryDelay(), null, secret, rateLimited::increment);
     }
 }

@@ -3,6 +3,7 @@ package dev.reembed.migration;
 import jakarta.inject.Singleton;
 
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationVersion;
 import org.flywaydb.core.api.configuration.FluentConfiguration;
 
@@ -30,7 +31,8 @@ public class FlywaySetup implements FlywayConfigurationCustomizer {
                     + ") must be at least twice reembed.migration.hnsw.m (" + config.hnsw().m() + ")");
         }
         configuration.javaMigrations(new V1__Enable_pgvector());
-        configuration.target(startTarget(config.startTarget()));
+        String start = config.startTarget();
+        configuration.target(start.matches("\\d+") ? highestOfMajor(configuration, start) : startTarget(start));
     }
 
     /** The application's Flyway with the start-up target lifted: what apply runs and what is pending. */
@@ -43,5 +45,23 @@ public class FlywaySetup implements FlywayConfigurationCustomizer {
 
     static MigrationVersion startTarget(String value) {
         return "latest".equalsIgnoreCase(value) ? MigrationVersion.LATEST : MigrationVersion.fromVersion(value);
+    }
+
+    /**
+     * A bare major version N means "N and its N.x migrations": 2 holds the embedding change (V3)
+     * while the backfill state (2.1) and the API keys (2.2), which operators need to call apply,
+     * are created. Flyway wants a target that exists, so the highest resolved N.x is looked up.
+     */
+    static MigrationVersion highestOfMajor(FluentConfiguration configuration, String major) {
+        MigrationVersion best = MigrationVersion.fromVersion(major);
+        MigrationInfo[] all = Flyway.configure(configuration.getClassLoader()).configuration(configuration)
+                .target(MigrationVersion.LATEST).load().info().all();
+        for (MigrationInfo info : all) {
+            MigrationVersion v = info.getVersion();
+            if (v != null && major.equals(v.getMajorAsString()) && v.compareTo(best) > 0) {
+                best = v;
+            }
+        }
+        return best;
     }
 }

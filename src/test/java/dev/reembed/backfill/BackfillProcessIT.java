@@ -129,7 +129,7 @@ class BackfillProcessIT {
     // --- helpers -----------------------------------------------------------------------------------
 
     private long startRun(ServiceProcess service, String body) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(service.baseUrl() + "/api/backfills"))
+        HttpResponse<String> r = http.send(service.request("/api/backfills")
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
@@ -140,7 +140,7 @@ class BackfillProcessIT {
         Instant end = Instant.now().plus(timeout);
         JsonNode last = null;
         while (Instant.now().isBefore(end)) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(service.baseUrl() + "/api/backfills/" + id)).build(),
+            HttpResponse<String> r = http.send(service.request("/api/backfills/" + id).build(),
                     HttpResponse.BodyHandlers.ofString());
             last = JSON.readTree(r.body());
             if (condition.test(last)) {

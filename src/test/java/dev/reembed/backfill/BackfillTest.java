@@ -281,7 +281,8 @@ class BackfillTest {
         fake.latency(100);
         long id = start(Map.of("batchSize", 5, "concurrency", 1));
         HttpResponse<java.util.stream.Stream<String>> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(backfills + "/" + id + "/events")).header("Accept", "text/event-stream").build(),
+                HttpRequest.newBuilder(URI.create(backfills + "/" + id + "/events")).header("Accept", "text/event-stream")
+                        .header("Authorization", dev.reembed.testing.OperatorKey.bearer()).build(),
                 HttpResponse.BodyHandlers.ofLines());
         assertThat(response.statusCode()).isEqualTo(200);
         List<String> events = response.body().filter(l -> l.startsWith("data:")).toList(); // the stream ends with the run

@@ -22,13 +22,31 @@ public final class ServiceProcess implements AutoCloseable {
     private final Map<String, String> env;
     private final Path log;
     private final int port;
+    private final int managementPort;
     private Process process;
 
     public ServiceProcess(Map<String, String> env, Path log) {
         this.env = new HashMap<>(env);
         this.log = log;
         this.port = freePort();
+        this.managementPort = freePort();
         this.env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
+        this.env.put("QUARKUS_MANAGEMENT_PORT", String.valueOf(managementPort));
+        this.env.putIfAbsent("REEMBED_BOOTSTRAP_OPERATOR_KEY", OPERATOR_KEY);
+        this.env.putIfAbsent("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false");
+    }
+
+    /** The bootstrap operator key the process starts with (unless the env given says otherwise). */
+    public static final String OPERATOR_KEY = "it-operator-key-1a2b3c4d5e6f";
+
+    /** A request to the API with the operator key. */
+    public HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create(baseUrl() + path)).header("Authorization", "Bearer " + env.get("REEMBED_BOOTSTRAP_OPERATOR_KEY"));
+    }
+
+    /** Health and metrics live here. */
+    public String managementUrl() {
+        return "http://127.0.0.1:" + managementPort;
     }
 
     public String baseUrl() {
@@ -73,7 +91,7 @@ public final class ServiceProcess implements AutoCloseable {
                 throw new IllegalStateException("The service exited with " + process.exitValue() + "; see " + log);
             }
             try {
-                HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/q/health/ready")).build(),
+                HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(managementUrl() + "/q/health/ready")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     return;

@@ -43,6 +43,7 @@ public class GoogleApiCaller {
     private final Duration maxRetryDelay;
     private final LongSupplier jitter;
     private final String secret;
+    private final Runnable onRateLimited;
 
     /**
      * @param secret a credential that must never appear in a message (API key); may be null
@@ -50,6 +51,14 @@ public class GoogleApiCaller {
      */
     public GoogleApiCaller(EmbeddingRateLimiter limiter, Sleeper sleeper, int maxRetries, Duration initialBackoff,
             Duration maxBackoff, Duration maxRetryDelay, LongSupplier jitter, String secret) {
+        this(limiter, sleeper, maxRetries, initialBackoff, maxBackoff, maxRetryDelay, jitter, secret, () -> {
+        });
+    }
+
+    /** @param onRateLimited called on every 429 answer (metrics) */
+    public GoogleApiCaller(EmbeddingRateLimiter limiter, Sleeper sleeper, int maxRetries, Duration initialBackoff,
+            Duration maxBackoff, Duration maxRetryDelay, LongSupplier jitter, String secret, Runnable onRateLimited) {
+        this.onRateLimited = onRateLimited;
         this.limiter = limiter;
         this.sleeper = sleeper;
         this.maxRetries = maxRetries;
@@ -106,6 +115,7 @@ public class GoogleApiCaller {
                     what + " was refused: the credentials may not use this model (" + said + ")", null, items, null);
         }
         if (status == 429) {
+            onRateLimited.run();
             if (error.perDayQuota()) {
                 throw new EmbeddingException(Code.DAILY_QUOTA_EXHAUSTED,
                         what + ": a per-day quota is exhausted (" + String.join(", ", error.quotaIds())
