@@ -79,6 +79,12 @@ class BackfillTest {
     @TestHTTPResource("/api/backfills")
     URI backfills;
 
+    @TestHTTPResource(value = "/metrics", management = true) // the management root (/q) is prefixed
+    URI metrics;
+
+    @TestHTTPResource(value = "/health/ready", management = true)
+    URI ready;
+
     @BeforeEach
     void reset() {
         BackfillTestSupport.cancelActive();
@@ -127,6 +133,21 @@ class BackfillTest {
         assertThat(etag).isNotBlank();
         given().header("If-None-Match", etag).get("/api/backfills/" + id).then().statusCode(304);
         given().get("/api/backfills").then().statusCode(200).body("[0].id", equalTo((int) id));
+
+        // The management port: Prometheus metrics of the run, and readiness with the schema state.
+        String prometheus = given().get(metrics).then().statusCode(200).extract().asString();
+        assertThat(metricValue(prometheus, "reembed_backfill_rows_embedded_total")).isGreaterThanOrEqualTo(56);
+        assertThat(prometheus).contains("reembed_provider_requests_seconds_bucket{").contains("provider=\"gemini\"")
+                .contains("reembed_backfill_run_active{status=\"RUNNING\"}").contains("reembed_limiter_wait_seconds")
+                .contains("reembed_provider_rate_limited_total");
+        given().get(ready).then().statusCode(200).body("checks.find { it.name == 'migration' }.status", equalTo("UP"))
+                .body("checks.find { it.name == 'migration' }.data.column", equalTo("vector(1536)"));
+        given().get(backfills.toString().replace("/api/backfills", "/q/metrics")).then().statusCode(404); // not on the API port
+    }
+
+    private static double metricValue(String prometheus, String name) {
+        return prometheus.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     @Test
