@@ -22,8 +22,14 @@ class ApplicationIT {
 
     @Test
     void startsMigratesAndAnswersHealth() throws Exception {
-        // health is on the management port (quarkus.management.test-port for packaged-jar tests: 9001)
-        given().baseUri("http://localhost").port(9001).when().get("/q/health").then().statusCode(200).body("status", equalTo("UP"));
+        // health is on the management port (9000; the packaged-jar test does not move it)
+        given().baseUri("http://localhost").port(9000).when().get("/q/health").then().statusCode(200).body("status", equalTo("UP"));
+
+        // OpenAPI and Swagger UI are part of the packaged service
+        given().get("/q/openapi?format=json").then().statusCode(200)
+                .body("paths", org.hamcrest.Matchers.hasKey("/api/backfills"))
+                .body("paths", org.hamcrest.Matchers.hasKey("/api/migration/apply"));
+        given().get("/q/swagger-ui/").then().statusCode(200);
 
         try (Connection c = DriverManager.getConnection(System.getenv("QUARKUS_DATASOURCE_JDBC_URL"),
                 System.getenv("QUARKUS_DATASOURCE_USERNAME"), System.getenv("QUARKUS_DATASOURCE_PASSWORD"));

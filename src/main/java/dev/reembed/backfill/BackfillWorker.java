@@ -173,6 +173,12 @@ public class BackfillWorker {
     }
 
     private Duration failed(RunRow run, String owner, List<Lease> leases, EmbeddingException e) {
+        if (stopping) {
+            // Shutting down: the client may be closing under the call. Not the provider's fault, not
+            // the rows': give them back and leave the run as it is (a RUNNING run carries on at restart).
+            repository.release(run.id(), owner, ids(leases));
+            return Duration.ZERO;
+        }
         Counter.builder("reembed.backfill.failures").description("Rows of failed provider calls, by error code")
                 .tag("code", e.code().name()).register(meters).increment(leases.size());
         switch (e.code()) {

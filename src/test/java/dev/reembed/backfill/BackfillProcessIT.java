@@ -111,6 +111,23 @@ class BackfillProcessIT {
     }
 
     @Test
+    void aGracefulStopCommitsOrReleasesTheBatchInHand() throws Exception {
+        long id;
+        try (ServiceProcess service = new ServiceProcess(env(), ServiceProcess.logFile("sigterm")).start()) {
+            seed(800);
+            id = startRun(service, "{\"batchSize\":10,\"concurrency\":2}");
+            awaitRun(service, id, r -> r.path("succeeded").asLong() >= 100, Duration.ofSeconds(60));
+        } // close(): SIGTERM, then the graceful shutdown
+        assertThat(number("select count(*) from backfill_items where state = 'LEASED'")).as("no batch left leased").isZero();
+        long done = number("select count(*) from backfill_items where state = 'DONE'");
+        assertThat(number("select succeeded from backfill_runs where id = " + id)).isEqualTo(done);
+        assertThat(number("select count(*) from questions where embedding is not null")).isEqualTo(done);
+        try (ServiceProcess again = new ServiceProcess(env(), ServiceProcess.logFile("sigterm-again")).start()) {
+            awaitRun(again, id, r -> "COMPLETED".equals(r.path("status").asText()), Duration.ofSeconds(120));
+        }
+    }
+
+    @Test
     void twoReplicasShareOneRunWithoutEmbeddingARowTwice() throws Exception {
         try (ServiceProcess a = new ServiceProcess(env(), ServiceProcess.logFile("replica-a")).start();
                 ServiceProcess b = new ServiceProcess(env(), ServiceProcess.logFile("replica-b")).start()) {
