@@ -9,7 +9,7 @@ const LIST_MS = 5000;
 const ACTIVE = ['QUEUED', 'RUNNING', 'PAUSED'];
 
 const $ = (id) => document.getElementById(id);
-const state = { role: 'operator', run: null, watching: null, etag: null, failedShown: -1, busy: false };
+const state = { role: 'operator', run: null, migration: null, watching: null, etag: null, failedShown: -1, busy: false };
 
 function headers(extra) {
   const h = Object.assign({ Accept: 'application/json' }, extra || {});
@@ -118,7 +118,9 @@ function renderButtons() {
   show('resume', true, run && run.status === 'PAUSED');
   show('cancel', true, run && ACTIVE.includes(run.status));
   show('retry', run && run.failed > 0, run && run.failed > 0 && run.status !== 'CANCELLED');
-  ['apply', 'rollback'].forEach((id) => show(id, true, true));
+  // apply only with something pending, rollback only with a backup to restore from
+  show('apply', true, state.migration && state.migration.pending && state.migration.pending.length > 0);
+  show('rollback', true, state.migration && state.migration.backup && state.migration.backup.present);
   document.querySelectorAll('#start-form button').forEach((b) => { b.disabled = state.busy || (run && ACTIVE.includes(run.status)); });
 }
 
@@ -236,6 +238,8 @@ function confirmDialog(text) {
 async function loadMigration() {
   try {
     const m = (await api('GET', '/api/migration')).json;
+    state.migration = m;
+    renderButtons();
     $('mig-version').textContent = m.currentVersion || '–';
     $('mig-column').textContent = m.column ? m.column.type + ' (' + m.column.dimensions + ' d)' : '–';
     $('mig-backup').textContent = m.backup && m.backup.present ? m.backup.table + ': ' + fmt.int(m.backup.rows) + ' rows' : 'none';
