@@ -162,11 +162,14 @@ async function loadRuns() {
 }
 
 // --- live: the event stream, else polling with If-None-Match --------------------------------------
+// ?live=poll skips the stream (for proxies that buffer event streams, and to test the fallback).
+const FORCE_POLL = new URLSearchParams(location.search).get('live') === 'poll';
+
 function watch(id) {
   if (state.watching === id) return;
   state.watching = id;
   state.etag = null;
-  stream(id).catch(() => poll(id));
+  (FORCE_POLL ? Promise.reject(new Error('polling asked for')) : stream(id)).catch(() => poll(id));
 }
 
 async function stream(id) {
@@ -209,6 +212,7 @@ function finished(id) {
   $('live').textContent = '';
   state.failedShown = -1;
   loadRuns();
+  if (state.run && state.run.status === 'COMPLETED') verify();
 }
 
 // --- actions ----------------------------------------------------------------------------------------
@@ -241,7 +245,7 @@ async function loadMigration() {
     state.migration = m;
     renderButtons();
     $('mig-version').textContent = m.currentVersion || '–';
-    $('mig-column').textContent = m.column ? m.column.type + ' (' + m.column.dimensions + ' d)' : '–';
+    $('mig-column').textContent = m.column ? m.column.type : '–';
     $('mig-backup').textContent = m.backup && m.backup.present ? m.backup.table + ': ' + fmt.int(m.backup.rows) + ' rows' : 'none';
     const items = (m.pending || []).map((p) => { const li = document.createElement('li'); li.textContent = p.version + ' ' + p.description; return li; });
     if (!items.length) { const li = document.createElement('li'); li.textContent = 'none'; items.push(li); }
@@ -268,15 +272,24 @@ async function preflight() {
   });
 }
 
+// Not through act(): a verification (also started on its own after a run) must not block the controls.
 async function verify() {
-  await act('Verification', async () => {
-    $('ver-status').textContent = 'running…';
+  if ($('verify').disabled) return;
+  $('verify').disabled = true;
+  $('ver-status').textContent = 'running…';
+  $('ver-status').className = '';
+  try {
     const v = (await api('GET', '/api/verification?sample=20')).json;
     $('ver-status').textContent = v.status;
     $('ver-status').className = v.status;
     $('ver-model').textContent = v.model ? v.model + ' · ' + v.dimensions + ' d · sample ' + v.sample : '';
     renderChecks($('ver-checks'), v.checks);
-  }).finally(() => { if ($('ver-status').textContent === 'running…') $('ver-status').textContent = 'not run'; });
+  } catch (e) {
+    $('ver-status').textContent = 'not run';
+    say('Verification failed: ' + e.message);
+  } finally {
+    $('verify').disabled = false;
+  }
 }
 
 function bind() {
@@ -337,6 +350,8 @@ function bind() {
 async function refreshAll() {
   await loadRole();
   await Promise.all([loadRuns(), loadMigration()]);
+  // after a finished run the verification report is what a person wants to see next
+  if (state.run && state.run.status === 'COMPLETED' && !state.watching) verify();
 }
 
 bind();

@@ -1,5 +1,6 @@
 package dev.reembed.dashboard;
 
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;
@@ -18,7 +19,9 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -111,9 +114,9 @@ class DashboardBrowserTest {
                 + POISON[0] + "," + POISON[1] + "," + POISON[2] + ")");
         fake.latency(250); // slow enough to watch: about 40 batches of 10, one at a time
 
-        browser.get(page.toString());
+        open("");
         waitFor(Duration.ofSeconds(10), b -> text("no-run").equals("No backfill run yet.") && visible("no-run"));
-        waitFor(Duration.ofSeconds(10), b -> text("mig-column").contains("(1536 d)")); // the migration state
+        waitFor(Duration.ofSeconds(10), b -> text("mig-column").equals("vector(1536)")); // the migration state
         assertThat(el("apply").isEnabled()).as("nothing pending to apply").isFalse();
 
         new Select(el("start-scope")).selectByVisibleText("STALE");
@@ -158,6 +161,7 @@ class DashboardBrowserTest {
 
         // The provider accepts the rows once their text is fixed; Retry from the page re-embeds them.
         TestDb.exec(db, "update questions set content = replace(content, ' " + FakeGeminiApi.INVALID_MARKER + "', '')");
+        waitFor(Duration.ofSeconds(10), b -> el("retry").isEnabled());
         el("retry").click();
         waitFor(Duration.ofSeconds(30), b -> text("run-status").equals("COMPLETED") && text("failure-count").equals("0"));
         assertThat(text("run-succeeded")).isEqualTo("400");
@@ -166,10 +170,53 @@ class DashboardBrowserTest {
         assertThat(visible("retry")).isFalse();
         assertThat(rows("runs").get(0).getText()).contains("COMPLETED").contains("400 / 400");
 
+        waitFor(Duration.ofSeconds(60), b -> el("verify").isEnabled()); // the page verifies on its own after a run
         el("verify").click();
-        waitFor(Duration.ofSeconds(60), b -> List.of("PASS", "FAIL").contains(text("ver-status")));
-        assertThat(el("ver-checks").getText()).contains("coverage");
+        waitFor(Duration.ofSeconds(60), b -> text("ver-status").equals("PASS"));
+        assertThat(el("ver-checks").getText()).contains("PASS coverage: 400 of 400 questions");
         assertThat(TestDb.number(db, "select count(*) from questions where embedding is null")).isZero();
+    }
+
+    /** Without the event stream: polls every 2 s, and a poll of an unchanged (paused) run is a 304. */
+    @Test
+    void pollingFallbackSendsIfNoneMatchAndAnUnchangedRunCostsA304() {
+        seed(80);
+        fake.latency(300);
+        long id = given().contentType("application/json").body(Map.of("batchSize", 5, "concurrency", 1))
+                .post("/api/backfills").then().statusCode(202).extract().jsonPath().getLong("id");
+
+        open("?live=poll");
+        waitFor(Duration.ofSeconds(15), b -> text("run-status").equals("RUNNING") && text("live").contains("polling"));
+        double first = progress();
+        waitFor(Duration.ofSeconds(15), b -> progress() > first);
+
+        el("pause").click();
+        waitFor(Duration.ofSeconds(10), b -> text("run-status").equals("PAUSED"));
+        sleep(5000); // two or three polls of a run that no longer changes
+        List<Object> statuses = resourceStatuses("/api/backfills/" + id);
+        assertThat(statuses).as("polls of run " + id).contains(200L, 304L);
+        assertThat(resourceStatuses("/api/backfills/" + id + "/events")).as("no event stream asked for").isEmpty();
+
+        el("resume").click();
+        waitFor(Duration.ofSeconds(60), b -> text("run-status").equals("COMPLETED"));
+        assertThat(text("run-counts")).isEqualTo("80 / 80");
+    }
+
+    /** The HTTP status of every request the page made to a path (Resource Timing). */
+    @SuppressWarnings("unchecked")
+    private static List<Object> resourceStatuses(String path) {
+        return (List<Object>) ((JavascriptExecutor) browser).executeScript(
+                "return performance.getEntriesByType('resource').filter(e => new URL(e.name).pathname === arguments[0])"
+                        + ".map(e => e.responseStatus)", path);
+    }
+
+    /** Opens the page; once the service asks for a key (issue 7), types the test profile's operator key. */
+    private void open(String query) {
+        browser.get(page.toString() + query);
+        ConfigProvider.getConfig().getOptionalValue("reembed.security.bootstrap-operator-key", String.class).ifPresent(key -> {
+            type("api-key", key);
+            el("key-form").submit();
+        });
     }
 
     private void seed(int n) {
