@@ -150,6 +150,12 @@ say "Verification (GET /api/verification?sample=20)"
 api GET "/api/verification?sample=20" | jq -r '"status: \(.status) (\(.model), \(.dimensions) d, sample \(.sample))",
                                                (.checks[] | "  \(.status)  \(.name): \(.detail)")'
 
+say "The application path: a near-duplicate found (POST /api/questions/duplicates)"
+# A new wording of a question the fixture holds twice (a near-duplicate pair): both should come back.
+probe='{"title": "How can I tell which program holds port 8080?", "content": "My web server will not start: address already in use.", "threshold": 0.5}'
+echo "asked:  $(echo "$probe" | jq -r .title)"
+api POST /api/questions/duplicates "$probe" | jq -r '.[0:3][] | "match:  #\(.id) \(.title)  (similarity \(.similarity * 1000 | round / 1000))"'
+
 say "Done in $(elapsed)"
 cat <<MSG
 Dashboard:  $BASE/
