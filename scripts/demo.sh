@@ -84,7 +84,7 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 curl -fs "$BASE/q/health/ready" >/dev/null || { tail -n 30 "$LOG" >&2; die "the service is not ready after 120 s"; }
-echo "ready after $(elapsed)"
+echo "ready ($(elapsed) since the demo started)"
 
 # Every call carries the operator key: harmless while the service has no access control.
 api() { # api METHOD PATH [JSON] → body on stdout; problem detail and exit 1 on an HTTP error
@@ -113,6 +113,7 @@ select n, q->>'title', q->>'content', now() - interval '400 days' + n * interval
 from fixture;
 insert into solutions (question_id, content)
 select n, s from fixture, jsonb_array_elements_text(q->'solutions') s;
+\o /dev/null
 select setval(pg_get_serial_sequence('questions', 'id'), (select max(id) from questions));
 SQL
 echo "$(psql_super -Atc "select count(*) || ' questions, ' || (select count(*) from solutions) || ' solutions, ' || count(embedding) || ' with a 768-d placeholder vector' from questions" "$DB")"
