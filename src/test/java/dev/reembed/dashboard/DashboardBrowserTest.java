@@ -132,6 +132,7 @@ class DashboardBrowserTest {
         waitFor(Duration.ofSeconds(15), b -> !text("run-rate").equals("–"));
         assertThat(text("run-tokens")).isNotEqualTo("0");
         assertThat(text("run-cost")).startsWith("$");
+        waitFor(Duration.ofSeconds(30), b -> progress() >= 20 && visible("failures")); // a run well under way, a failure listed
         Files.createDirectories(SCREENSHOT.getParent());
         Files.copy(((ChromeDriver) browser).getScreenshotAs(OutputType.FILE).toPath(), SCREENSHOT, StandardCopyOption.REPLACE_EXISTING);
 
