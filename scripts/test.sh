@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on this machine: prepares PostgreSQL + pgvector (scripts/postgres.sh),
-# then ./mvnw verify against the local test database (extra arguments go to Maven), then validates
-# the Kubernetes manifests against the Kubernetes schemas and generates the native-image sources
-# (what of a native build can be checked without GraalVM).
+# Debian's chromium + chromedriver (scripts/browser.sh), then ./mvnw verify against the local test
+# database (extra arguments go to Maven), then validates the Kubernetes manifests against the
+# Kubernetes schemas and generates the native-image sources (what of a native build can be checked
+# without GraalVM).
 # With Docker, plain `./mvnw verify` works too: no JDBC URL means Quarkus Dev Services.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/postgres.sh --fresh-test-db
+# the dashboard's browser test drives Debian's headless chromium
+bash scripts/browser.sh
 
 export QUARKUS_DATASOURCE_JDBC_URL=${QUARKUS_DATASOURCE_JDBC_URL:-jdbc:postgresql://${PGHOST:-127.0.0.1}:${PGPORT:-5432}/${REEMBED_TEST_DB:-reembed_test}}
 export QUARKUS_DATASOURCE_USERNAME=${QUARKUS_DATASOURCE_USERNAME:-${REEMBED_TEST_DB_USER:-reembed_test}}

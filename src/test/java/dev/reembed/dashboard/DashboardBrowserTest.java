@@ -1,0 +1,271 @@
+package dev.reembed.dashboard;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import dev.reembed.embedding.gemini.FakeGeminiApi;
+import dev.reembed.embedding.gemini.FakeGeminiResource;
+import dev.reembed.embedding.gemini.FakeGeminiResource.InjectFakeGemini;
+import dev.reembed.testing.ScratchDatabaseResource;
+import dev.reembed.testing.TestDb;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+
+/**
+ * The dashboard in Debian's headless chromium (scripts/browser.sh installs it and its driver): a
+ * run started from the page against the fake Gemini API, watched, paused and resumed, its failures
+ * listed and retried. Assertions read what a person reads: the bar, the status text, the table.
+ */
+@QuarkusTest
+@TestProfile(DashboardBrowserTest.Profile.class)
+class DashboardBrowserTest {
+
+    static final String CHROMIUM = System.getProperty("reembed.test.chromium", "/usr/bin/chromium");
+    static final String CHROMEDRIVER = System.getProperty("reembed.test.chromedriver", "/usr/bin/chromedriver");
+    /** target/ by default, so a test run leaves the work tree clean; -Dreembed.test.screenshot=docs/dashboard.png refreshes the README's. */
+    static final Path SCREENSHOT = Path.of(System.getProperty("reembed.test.screenshot", "target/dashboard.png"));
+    static final long[] POISON = {7, 150, 333};
+
+    public static class Profile implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.ofEntries(
+                    Map.entry("reembed.backfill.poll-interval", "0.2s"),
+                    Map.entry("reembed.backfill.retry-backoff", "50ms"),
+                    Map.entry("reembed.backfill.sweep.enabled", "false"),
+                    Map.entry("reembed.embedding.requests-per-minute", "1000000"),
+                    Map.entry("reembed.embedding.tokens-per-minute", "1000000000"),
+                    Map.entry("reembed.embedding.initial-backoff", "50ms"),
+                    Map.entry("reembed.embedding.max-retries", "2"));
+        }
+
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(ScratchDatabaseResource.class), new TestResourceEntry(FakeGeminiResource.class));
+        }
+    }
+
+    @InjectFakeGemini
+    FakeGeminiApi fake;
+
+    @Inject
+    AgroalDataSource db;
+
+    @TestHTTPResource("/")
+    URL page;
+
+    static WebDriver browser;
+
+    @BeforeAll
+    static void openBrowser() throws IOException {
+        assertThat(new File(CHROMIUM).canExecute()).as(CHROMIUM + " (scripts/browser.sh installs it)").isTrue();
+        assertThat(new File(CHROMEDRIVER).canExecute()).as(CHROMEDRIVER + " (scripts/browser.sh installs it)").isTrue();
+        // Explicit binary and driver: Selenium Manager never runs, so nothing is downloaded.
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
+        ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM).addArguments("--headless=new", "--no-sandbox",
+                "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1280,1000",
+                "--user-data-dir=" + Files.createTempDirectory("reembed-chromium"));
+        browser = new ChromeDriver(service, options);
+    }
+
+    @AfterAll
+    static void closeBrowser() {
+        if (browser != null) {
+            browser.quit();
+        }
+    }
+
+    @Test
+    void aRunStartedFromThePageIsWatchedPausedResumedAndItsFailuresRetried() throws IOException {
+        seed(400);
+        TestDb.exec(db, "update questions set content = content || ' " + FakeGeminiApi.INVALID_MARKER + "' where id in ("
+                + POISON[0] + "," + POISON[1] + "," + POISON[2] + ")");
+        fake.latency(250); // slow enough to watch: about 40 batches of 10, one at a time
+
+        open("");
+        waitFor(Duration.ofSeconds(10), b -> text("no-run").equals("No backfill run yet.") && visible("no-run"));
+        waitFor(Duration.ofSeconds(10), b -> text("mig-column").equals("vector(1536)")); // the migration state
+        assertThat(el("apply").isEnabled()).as("nothing pending to apply").isFalse();
+
+        new Select(el("start-scope")).selectByVisibleText("STALE");
+        type("start-batch", "10");
+        type("start-concurrency", "1");
+        el("start-form").findElement(By.tagName("button")).click();
+
+        waitFor(Duration.ofSeconds(15), b -> text("run-status").equals("RUNNING") && progress() > 0);
+        assertThat(text("run-counts")).as("processed / total").endsWith("/ 400");
+        double first = progress();
+        waitFor(Duration.ofSeconds(15), b -> progress() > first);
+        waitFor(Duration.ofSeconds(15), b -> !text("run-rate").equals("–"));
+        assertThat(text("run-tokens")).isNotEqualTo("0");
+        assertThat(text("run-cost")).startsWith("$");
+        waitFor(Duration.ofSeconds(30), b -> progress() >= 20 && visible("failures")); // a run well under way, a failure listed
+        Files.createDirectories(SCREENSHOT.getParent());
+        Files.copy(((ChromeDriver) browser).getScreenshotAs(OutputType.FILE).toPath(), SCREENSHOT, StandardCopyOption.REPLACE_EXISTING);
+
+        el("pause").click();
+        waitFor(Duration.ofSeconds(10), b -> text("run-status").equals("PAUSED"));
+        assertThat(el("resume").isEnabled()).as("resume offered while paused").isTrue();
+        assertThat(el("pause").isEnabled()).as("pause not offered while paused").isFalse();
+        sleep(1500); // the batch already at the provider finishes
+        String pausedAt = text("run-counts");
+        sleep(2500);
+        assertThat(text("run-counts")).as("the bar stands still while paused").isEqualTo(pausedAt);
+
+        el("resume").click();
+        waitFor(Duration.ofSeconds(10), b -> text("run-status").equals("RUNNING"));
+        waitFor(Duration.ofSeconds(15), b -> !text("run-counts").equals(pausedAt));
+
+        waitFor(Duration.ofSeconds(90), b -> text("run-status").equals("COMPLETED"));
+        assertThat(text("failure-count")).isEqualTo("3");
+        waitFor(Duration.ofSeconds(10), b -> visible("failures") && rows("failures").size() == 3);
+        List<WebElement> failures = rows("failures");
+        for (int i = 0; i < POISON.length; i++) {
+            List<WebElement> cells = failures.get(i).findElements(By.tagName("td"));
+            assertThat(cells.get(0).getText()).isEqualTo(String.valueOf(POISON[i]));
+            assertThat(cells.get(1).getText()).isEqualTo("INVALID_ARGUMENT");
+            assertThat(cells.get(2).getText()).isNotBlank();
+        }
+        assertThat(visible("retry")).as("retry offered").isTrue();
+
+        // The provider accepts the rows once their text is fixed; Retry from the page re-embeds them.
+        TestDb.exec(db, "update questions set content = replace(content, ' " + FakeGeminiApi.INVALID_MARKER + "', '')");
+        waitFor(Duration.ofSeconds(10), b -> el("retry").isEnabled());
+        el("retry").click();
+        new WebDriverWait(browser, Duration.ofSeconds(30), Duration.ofMillis(100))
+                .withMessage(() -> "page: " + text("run-status") + " " + text("run-counts") + " succeeded " + text("run-succeeded")
+                        + ", failed " + text("failure-count") + "; API: " + given().get("/api/backfills").asString()
+                        + "; items: " + TestDb.string(db, "select string_agg(state || '=' || n, ',') from (select state, count(*) n from backfill_items group by state) s"))
+                .until(b -> text("run-status").equals("COMPLETED") && text("failure-count").equals("0") && text("run-succeeded").equals("400"));
+        assertThat(progress()).isEqualTo(100.0);
+        assertThat(visible("failures")).as("failure list emptied").isFalse();
+        assertThat(visible("retry")).isFalse();
+        assertThat(rows("runs").get(0).getText()).contains("COMPLETED").contains("400 / 400");
+
+        waitFor(Duration.ofSeconds(60), b -> el("verify").isEnabled()); // the page verifies on its own after a run
+        el("verify").click();
+        // the fake API's vectors carry no meaning, so recall and self-retrieval may go either way; coverage may not
+        waitFor(Duration.ofSeconds(60), b -> List.of("PASS", "FAIL").contains(text("ver-status")));
+        assertThat(el("ver-checks").getText()).contains("PASS coverage: 400 of 400 questions");
+        assertThat(TestDb.number(db, "select count(*) from questions where embedding is null")).isZero();
+    }
+
+    /** Without the event stream: polls every 2 s, and a poll of an unchanged (paused) run is a 304. */
+    @Test
+    void pollingFallbackSendsIfNoneMatchAndAnUnchangedRunCostsA304() {
+        seed(80);
+        fake.latency(300);
+        long id = given().contentType("application/json").body(Map.of("batchSize", 5, "concurrency", 1))
+                .post("/api/backfills").then().statusCode(202).extract().jsonPath().getLong("id");
+
+        open("?live=poll");
+        waitFor(Duration.ofSeconds(15), b -> text("run-status").equals("RUNNING") && text("live").contains("polling"));
+        double first = progress();
+        waitFor(Duration.ofSeconds(15), b -> progress() > first);
+
+        el("pause").click();
+        waitFor(Duration.ofSeconds(10), b -> text("run-status").equals("PAUSED"));
+        sleep(5000); // two or three polls of a run that no longer changes
+        List<Object> statuses = resourceStatuses("/api/backfills/" + id);
+        assertThat(statuses).as("polls of run " + id).contains(200L, 304L);
+        assertThat(resourceStatuses("/api/backfills/" + id + "/events")).as("no event stream asked for").isEmpty();
+
+        el("resume").click();
+        waitFor(Duration.ofSeconds(60), b -> text("run-status").equals("COMPLETED"));
+        assertThat(text("run-counts")).isEqualTo("80 / 80");
+    }
+
+    /** The HTTP status of every request the page made to a path (Resource Timing). */
+    @SuppressWarnings("unchecked")
+    private static List<Object> resourceStatuses(String path) {
+        return (List<Object>) ((JavascriptExecutor) browser).executeScript(
+                "return performance.getEntriesByType('resource').filter(e => new URL(e.name).pathname === arguments[0])"
+                        + ".map(e => e.responseStatus)", path);
+    }
+
+    /** Opens the page; once the service asks for a key (issue 7), types the test profile's operator key. */
+    private void open(String query) {
+        browser.get(page.toString() + query);
+        ConfigProvider.getConfig().getOptionalValue("reembed.security.bootstrap-operator-key", String.class).ifPresent(key -> {
+            type("api-key", key);
+            el("key-form").submit();
+        });
+    }
+
+    private void seed(int n) {
+        TestDb.exec(db, "truncate table backfill_runs, backfill_items, backfill_failures, solutions, questions restart identity cascade");
+        TestDb.exec(db, "insert into questions (title, content) select 'How do I rotate page ' || g || ' of a PDF?', "
+                + "'Question ' || g || ': the page comes out sideways after a scan. ' || md5(g::text) from generate_series(1, " + n + ") g");
+    }
+
+    private WebElement el(String id) {
+        return browser.findElement(By.id(id));
+    }
+
+    private String text(String id) {
+        return el(id).getText().trim();
+    }
+
+    private boolean visible(String id) {
+        return el(id).isDisplayed();
+    }
+
+    private double progress() {
+        return Double.parseDouble(el("run-progress").getDomProperty("value"));
+    }
+
+    private List<WebElement> rows(String tableId) {
+        return el(tableId).findElements(By.cssSelector("tbody tr"));
+    }
+
+    private void type(String id, String value) {
+        el(id).clear();
+        el(id).sendKeys(value);
+    }
+
+    private static void waitFor(Duration timeout, Function<WebDriver, Boolean> condition) {
+        new WebDriverWait(browser, timeout, Duration.ofMillis(100)).until(condition);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
