@@ -601,6 +601,18 @@ public class BackfillRepository {
                 rs.getObject("finished_at", OffsetDateTime.class), rs.getString("last_error"), rs.getLong("version"));
     }
 
+    /**
+     * Fresh planner statistics for questions: after a backfill the column went from (mostly) NULL
+     * to filled, and stale statistics would keep searches off the HNSW index until autovacuum runs.
+     */
+    public void analyzeQuestions() {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("analyze questions")) {
+            ps.execute();
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot analyze questions", e);
+        }
+    }
+
     /** For tests and the worker's status checks without a full row. */
     public Optional<RunStatus> status(long runId) {
         try (Connection c = dataSource.getConnection();

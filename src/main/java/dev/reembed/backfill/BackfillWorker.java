@@ -110,6 +110,7 @@ public class BackfillWorker {
                 List<Lease> leases = repository.lease(runId, owner, batchSize, config.leaseDuration());
                 if (leases.isEmpty()) {
                     if (repository.completeIfDone(runId)) {
+                        repository.analyzeQuestions();
                         RunRow done = repository.findRun(runId).orElseThrow();
                         LOG.infof("Backfill run %d completed: %d succeeded, %d failed, %d input tokens", runId, done.succeeded(),
                                 done.failed(), done.inputTokens());

@@ -183,8 +183,13 @@ public class VerificationService {
         if (rows.isEmpty()) {
             return Check.warn("recall@10", "No rows with a vector to sample");
         }
-        if (!schema.embeddingIndex().present() || !repository.indexUsed(rows.get(0).vector())) {
-            return Check.fail("recall@10", "The searches do not use an HNSW index (idx_questions_embedding): nothing to measure");
+        if (!schema.embeddingIndex().present()) {
+            return Check.fail("recall@10", "There is no HNSW index (idx_questions_embedding): nothing to measure");
+        }
+        if (!repository.indexUsed(rows.get(0).vector())) {
+            // pgvector's cost model keeps small tables on an exact scan even with seq scans disabled.
+            return Check.warn("recall@10", "The planner does not use idx_questions_embedding at this table size: searches "
+                    + "are exact scans, so recall is 1 by construction; it is measured once the index is used").withValue(1.0);
         }
         double sum = 0;
         for (var row : rows) {
