@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import dev.reembed.embedding.gemini.FakeGeminiApi;
 import dev.reembed.embedding.gemini.FakeGeminiResource;
 import dev.reembed.embedding.gemini.FakeGeminiResource.InjectFakeGemini;
+import dev.reembed.testing.FastBackfill;
 import dev.reembed.testing.ScratchDatabaseResource;
 import dev.reembed.testing.TestDb;
 import io.agroal.api.AgroalDataSource;
@@ -47,18 +48,12 @@ class BackfillTest {
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.ofEntries(
-                    Map.entry("reembed.backfill.poll-interval", "0.2s"),
-                    Map.entry("reembed.backfill.retry-backoff", "50ms"),
-                    Map.entry("reembed.backfill.outage-pause-after", "3s"),
-                    Map.entry("reembed.backfill.lease-duration", "30s"),
-                    Map.entry("reembed.backfill.sweep.enabled", "false"),
-                    Map.entry("reembed.embedding.requests-per-minute", "1000000"),
-                    Map.entry("reembed.embedding.tokens-per-minute", "1000000000"),
-                    Map.entry("reembed.embedding.initial-backoff", "50ms"),
-                    Map.entry("reembed.embedding.max-backoff", "500ms"),
-                    Map.entry("reembed.embedding.max-retries", "3"),
-                    Map.entry("reembed.gemini.read-timeout", "1s"));
+            return FastBackfill.config(Map.of(
+                    "reembed.backfill.outage-pause-after", "3s",
+                    "reembed.backfill.lease-duration", "30s",
+                    "reembed.embedding.max-backoff", "500ms",
+                    "reembed.embedding.max-retries", "3",
+                    "reembed.gemini.read-timeout", "1s"));
         }
 
         @Override

@@ -60,14 +60,7 @@ class DashboardBrowserTest {
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.ofEntries(
-                    Map.entry("reembed.backfill.poll-interval", "0.2s"),
-                    Map.entry("reembed.backfill.retry-backoff", "50ms"),
-                    Map.entry("reembed.backfill.sweep.enabled", "false"),
-                    Map.entry("reembed.embedding.requests-per-minute", "1000000"),
-                    Map.entry("reembed.embedding.tokens-per-minute", "1000000000"),
-                    Map.entry("reembed.embedding.initial-backoff", "50ms"),
-                    Map.entry("reembed.embedding.max-retries", "2"));
+            return dev.reembed.testing.FastBackfill.config(Map.of("reembed.embedding.max-retries", "2"));
         }
 
         @Override

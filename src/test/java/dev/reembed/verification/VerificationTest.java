@@ -35,8 +35,7 @@ class VerificationTest {
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("reembed.backfill.poll-interval", "0.2s", "reembed.backfill.sweep.enabled", "false",
-                    "reembed.embedding.requests-per-minute", "1000000", "reembed.embedding.tokens-per-minute", "1000000000");
+            return dev.reembed.testing.FastBackfill.config(Map.of());
         }
 
         @Override
