@@ -31,6 +31,11 @@ public final class ServiceProcess implements AutoCloseable {
         this.env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
     }
 
+    /** The service's process id (the JVM itself: java -jar), for sampling its memory. */
+    public long pid() {
+        return process.pid();
+    }
+
     public String baseUrl() {
         return "http://127.0.0.1:" + port;
     }
