@@ -50,8 +50,8 @@ import dev.reembed.testing.ServiceProcess;
  *
  * <p>System properties: {@code bench.rows} (100000), {@code bench.phases} (quota,unthrottled,index,search),
  * {@code bench.latencyMs} (150), {@code bench.rpm} (600), {@code bench.batchSize} (100),
- * {@code bench.quotaConcurrency} (2,4), {@code bench.unthrottledConcurrency} (4),
- * {@code bench.efSearch} (40,100,200), {@code bench.searchQueries} (1000), {@code bench.recallQueries} (200).
+ * {@code bench.quotaConcurrency} (4), {@code bench.unthrottledConcurrency} (4),
+ * {@code bench.efSearch} (40,100,200), {@code bench.searchQueries} (1000), {@code bench.recallQueries} (100).
  * Results go to stdout and to {@code target/bench/results-<rows>.txt}.
  */
 class BackfillBench {
@@ -66,11 +66,11 @@ class BackfillBench {
     private final long latencyMs = Long.getLong("bench.latencyMs", 150);
     private final int rpm = Integer.getInteger("bench.rpm", 600);
     private final int batchSize = Integer.getInteger("bench.batchSize", 100);
-    private final int[] quotaConcurrency = ints(System.getProperty("bench.quotaConcurrency", "2,4"));
+    private final int[] quotaConcurrency = ints(System.getProperty("bench.quotaConcurrency", "4"));
     private final int unthrottledConcurrency = Integer.getInteger("bench.unthrottledConcurrency", 4);
     private final int[] efSearch = ints(System.getProperty("bench.efSearch", "40,100,200"));
     private final int searchQueries = Integer.getInteger("bench.searchQueries", 1000);
-    private final int recallQueries = Integer.getInteger("bench.recallQueries", 200);
+    private final int recallQueries = Integer.getInteger("bench.recallQueries", 100);
     private Path out;
 
     @Test
@@ -109,7 +109,7 @@ class BackfillBench {
                     db.seed(rows); // the service made the schema (Flyway V1, V2)
                     double avgTokens = db.averageTokens();
                     apply(service);
-                    RunResult r = backfill(service, concurrency, null);
+                    RunResult r = backfill(service, db, concurrency, null);
                     // The limiter (bucket4j) starts with a full bucket of rpm requests: the first
                     // rpm × batch rows are not throttled. The steady rate is measured after them.
                     long burstRows = (long) rpm * batchSize;
@@ -140,7 +140,7 @@ class BackfillBench {
                     MemorySampler mem = new MemorySampler(service.pid())) {
                 db.seed(rows);
                 apply(service);
-                RunResult r = backfill(service, unthrottledConcurrency, null);
+                RunResult r = backfill(service, db, unthrottledConcurrency, null);
                 report(String.format(Locale.ROOT,
                         "unthrottled WITH hnsw index (service as shipped), c=%d, batch %d, fake %d ms: %d rows in %.1f s = %.0f rows/s",
                         unthrottledConcurrency, batchSize, latencyMs, r.succeeded, r.seconds, r.succeeded / r.seconds));
@@ -166,7 +166,7 @@ class BackfillBench {
                 apply(service);
                 // What the proposed fix would do: no index while the rows are written.
                 db.exec("drop index idx_questions_embedding");
-                RunResult r = backfill(service, unthrottledConcurrency, null);
+                RunResult r = backfill(service, db, unthrottledConcurrency, null);
                 noIndexRowsPerSecond = r.succeeded / r.seconds;
                 report(String.format(Locale.ROOT,
                         "unthrottled WITHOUT hnsw index, c=%d, batch %d, fake %d ms: %d rows in %.1f s = %.0f rows/s",
@@ -285,7 +285,7 @@ class BackfillBench {
                 ResultSet rs = st.executeQuery("explain select id from match_questions_with_solutions('" + queries.get(0) + "'::vector, -1, 10)")) {
             StringBuilder plan = new StringBuilder();
             while (rs.next()) {
-                plan.append(rs.getString(1).trim()).append(" | ");
+                plan.append(rs.getString(1).trim().replaceAll("'\\[[^\\]]*\\]'", "'[query]'")).append(" | ");
             }
             report("search plan: " + plan);
         }
@@ -330,7 +330,15 @@ class BackfillBench {
         report(String.format(Locale.ROOT, "apply (backup, vector(1536), empty HNSW index, function): %.1f s", (System.nanoTime() - t0) / 1e9));
     }
 
-    private RunResult backfill(ServiceProcess service, int concurrency, String scope) throws Exception {
+    private RunResult backfill(ServiceProcess service, Bench db, int concurrency, String scope) throws Exception {
+        try (ActivitySampler activity = new ActivitySampler(db)) {
+            RunResult r = backfillRun(service, concurrency, scope);
+            report("  db profile: " + activity.summary());
+            return r;
+        }
+    }
+
+    private RunResult backfillRun(ServiceProcess service, int concurrency, String scope) throws Exception {
         String body = "{\"batchSize\":" + batchSize + ",\"concurrency\":" + concurrency
                 + (scope == null ? "" : ",\"scope\":\"" + scope + "\"") + "}";
         long t0 = System.nanoTime();
@@ -570,6 +578,55 @@ class BackfillBench {
         @Override
         public void close() {
             resource.stop();
+        }
+    }
+
+    // --- where the database time goes ----------------------------------------------------------------
+
+    /**
+     * Samples pg_stat_activity of the scratch database every 200 ms: how many of the service's
+     * connections are active, in which statement (its first words) and on which wait event. A
+     * poor man's profile (pg_stat_statements is not preloaded on this server).
+     */
+    private static final class ActivitySampler implements AutoCloseable {
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final Map<String, Integer> counts = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Thread thread;
+        private volatile int samples;
+
+        ActivitySampler(Bench db) {
+            thread = new Thread(() -> {
+                try (Connection c = db.connect(); Statement st = c.createStatement()) {
+                    while (!stop.get()) {
+                        try (ResultSet rs = st.executeQuery("select regexp_replace(left(query, 60), '\\s+', ' ', 'g'), "
+                                + "coalesce(wait_event_type || ':' || wait_event, 'CPU') from pg_stat_activity "
+                                + "where datname = current_database() and pid <> pg_backend_pid() and state = 'active'")) {
+                            while (rs.next()) {
+                                counts.merge(rs.getString(1).trim() + " [" + rs.getString(2) + "]", 1, Integer::sum);
+                            }
+                        }
+                        samples++;
+                        Thread.sleep(200);
+                    }
+                } catch (SQLException | InterruptedException e) {
+                    // stopped
+                }
+            }, "activity-sampler");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        String summary() {
+            StringBuilder sb = new StringBuilder(samples + " samples every 200 ms; active backends per sample by statement [wait]: ");
+            counts.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).limit(8).forEach(e -> sb.append(
+                    String.format(Locale.ROOT, "%.2f %s; ", e.getValue() / (double) Math.max(1, samples), e.getKey())));
+            return sb.toString();
+        }
+
+        @Override
+        public void close() {
+            stop.set(true);
+            thread.interrupt();
         }
     }
 
