@@ -51,7 +51,7 @@ import dev.reembed.testing.ServiceProcess;
  * <p>System properties: {@code bench.rows} (100000), {@code bench.phases} (quota,unthrottled,index,search),
  * {@code bench.latencyMs} (150), {@code bench.rpm} (600), {@code bench.batchSize} (100),
  * {@code bench.quotaConcurrency} (4), {@code bench.unthrottledConcurrency} (4),
- * {@code bench.efSearch} (40,100,200), {@code bench.searchQueries} (1000), {@code bench.recallQueries} (100).
+ * {@code bench.efSearch} (40,100,200), {@code bench.createIndexMwm} (the server's),, {@code bench.searchQueries} (1000), {@code bench.recallQueries} (100).
  * Results go to stdout and to {@code target/bench/results-<rows>.txt}.
  */
 class BackfillBench {
@@ -192,8 +192,12 @@ class BackfillBench {
 
             // Plain CREATE INDEX with the settings V3 uses: m, ef_construction, the server's
             // maintenance_work_mem, and no parallel workers (pgvector < 0.8.2).
-            String mwm = db.string("show maintenance_work_mem");
-            double createSeconds = db.timed("set max_parallel_maintenance_workers = 0",
+            // -Dbench.createIndexMwm=2GB: the build with a maintenance_work_mem that holds the graph.
+            String asked = System.getProperty("bench.createIndexMwm");
+            String settings = (asked == null ? "" : "set maintenance_work_mem = '" + asked.replace("'", "") + "';")
+                    + "set max_parallel_maintenance_workers = 0";
+            String mwm = asked == null ? db.string("show maintenance_work_mem") : asked;
+            double createSeconds = db.timed(settings,
                     "create index idx_questions_embedding on questions using hnsw (embedding vector_cosine_ops) "
                             + "with (m = 16, ef_construction = 64)");
             report(String.format(Locale.ROOT, "plain CREATE INDEX hnsw (m=16, ef_construction=64, maintenance_work_mem=%s, serial) "
