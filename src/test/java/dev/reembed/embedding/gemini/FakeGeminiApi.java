@@ -77,6 +77,8 @@ public class FakeGeminiApi implements AutoCloseable {
     private volatile long timeoutMillis;
     private volatile long latencyMillis;
     private volatile Integer downStatus;
+    // Benchmarks of 100k+ rows turn this off: every body and text kept in memory would take GBs.
+    private volatile boolean recording = true;
 
     public FakeGeminiApi() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -91,6 +93,15 @@ public class FakeGeminiApi implements AutoCloseable {
 
     public void enqueue(Fault... more) {
         faults.addAll(List.of(more));
+    }
+
+    /**
+     * Whether request bodies ({@link #requests()}) and embedded texts ({@link #embeddedTexts()})
+     * are kept (default true). Off, only {@link #successfulRequests()} counts.
+     */
+    public FakeGeminiApi recording(boolean on) {
+        this.recording = on;
+        return this;
     }
 
     /** Every request body received (also the refused ones), in order. */
@@ -164,7 +175,9 @@ public class FakeGeminiApi implements AutoCloseable {
                 error(ex, 400, "INVALID_ARGUMENT", "Invalid JSON payload received.", null);
                 return;
             }
-            requests.add(body);
+            if (recording) {
+                requests.add(body);
+            }
             lastKey = ex.getRequestHeaders().getFirst("x-goog-api-key");
             Matcher m = PATH.matcher(ex.getRequestURI().getPath());
             if (!"POST".equals(ex.getRequestMethod()) || !m.matches()) {
@@ -301,7 +314,7 @@ public class FakeGeminiApi implements AutoCloseable {
             answer.set("embeddings", embeddings);
             send(ex, 200, answer);
             successes.incrementAndGet();
-            for (int i = 0; i < embeddings.size(); i++) {
+            for (int i = 0; recording && i < embeddings.size(); i++) {
                 embedded.computeIfAbsent(items.get(i).path("content").path("parts").path(0).path("text").asText(""),
                         k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
             }

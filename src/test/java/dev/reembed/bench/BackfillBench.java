@@ -1,0 +1,705 @@
+package dev.reembed.bench;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.postgresql.PGConnection;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.reembed.embedding.gemini.FakeGeminiApi;
+import dev.reembed.testing.ScratchDatabaseResource;
+import dev.reembed.testing.ServiceProcess;
+
+/**
+ * The benchmark of issue 8 (docs/BENCHMARKS.md). Not a test: its name matches neither *Test nor
+ * *IT, so only the {@code bench} Maven profile runs it (scripts/bench.sh). Every phase runs the
+ * packaged jar as a separate process against a scratch database and the loopback fake Gemini API.
+ *
+ * <p>System properties: {@code bench.rows} (100000), {@code bench.phases} (quota,unthrottled,index,search),
+ * {@code bench.latencyMs} (150), {@code bench.rpm} (600), {@code bench.batchSize} (100),
+ * {@code bench.quotaConcurrency} (4), {@code bench.unthrottledConcurrency} (4),
+ * {@code bench.efSearch} (40,100,200), {@code bench.createIndexMwm} (the server's),, {@code bench.searchQueries} (1000), {@code bench.recallQueries} (100).
+ * Results go to stdout and to {@code target/bench/results-<rows>.txt}.
+ */
+class BackfillBench {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int DIMS = 1536;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private final int rows = Integer.getInteger("bench.rows", 100_000);
+    private final Set<String> phases = new HashSet<>(Arrays.asList(
+            System.getProperty("bench.phases", "quota,unthrottled,index,search").split(",")));
+    private final long latencyMs = Long.getLong("bench.latencyMs", 150);
+    private final int rpm = Integer.getInteger("bench.rpm", 600);
+    private final int batchSize = Integer.getInteger("bench.batchSize", 100);
+    private final int[] quotaConcurrency = ints(System.getProperty("bench.quotaConcurrency", "4"));
+    private final int unthrottledConcurrency = Integer.getInteger("bench.unthrottledConcurrency", 4);
+    private final int[] efSearch = ints(System.getProperty("bench.efSearch", "40,100,200"));
+    private final int searchQueries = Integer.getInteger("bench.searchQueries", 1000);
+    private final int recallQueries = Integer.getInteger("bench.recallQueries", 100);
+    private Path out;
+
+    @Test
+    void run() throws Exception {
+        Files.createDirectories(Path.of("target/bench"));
+        out = Path.of("target/bench/results-" + rows + ".txt");
+        report("# reembed benchmark, " + rows + " rows, started " + Instant.now() + ", fake latency " + latencyMs
+                + " ms, phases " + phases);
+        report("machine: " + Runtime.getRuntime().availableProcessors() + " cpus, load " + Files.readString(Path.of("/proc/loadavg")).trim());
+        try (FakeGeminiApi fake = new FakeGeminiApi().recording(false)) {
+            fake.latency(latencyMs);
+            if (phases.contains("quota")) {
+                quota(fake);
+            }
+            Double withIndexRowsPerSecond = null;
+            if (phases.contains("unthrottled")) {
+                withIndexRowsPerSecond = unthrottledWithIndex(fake);
+            }
+            if (phases.contains("index")) {
+                withoutIndexThenCopyAndCreateIndex(fake, withIndexRowsPerSecond);
+            }
+        }
+        report("# done " + Instant.now());
+    }
+
+    // --- 1a: a backfill under a request quota --------------------------------------------------------
+
+    private void quota(FakeGeminiApi fake) throws Exception {
+        // Tokens per minute far above need so that the request quota is the one that binds.
+        double boundRowsPerSecond = rpm * (double) batchSize / 60;
+        for (int concurrency : quotaConcurrency) {
+            try (Bench db = new Bench()) {
+                Map<String, String> env = db.env(fake, rpm, 1_000_000_000L);
+                try (ServiceProcess service = new ServiceProcess(env, ServiceProcess.logFile("bench-quota-c" + concurrency)).start();
+                        MemorySampler mem = new MemorySampler(service.pid())) {
+                    db.seed(rows); // the service made the schema (Flyway V1, V2)
+                    double avgTokens = db.averageTokens();
+                    apply(service);
+                    RunResult r = backfill(service, db, concurrency, null);
+                    // The limiter (bucket4j) starts with a full bucket of rpm requests: the first
+                    // rpm × batch rows are not throttled. The steady rate is measured after them.
+                    long burstRows = (long) rpm * batchSize;
+                    Double steady = r.rate(burstRows + rows / 20, rows - rows / 50);
+                    double idealSeconds = Math.max(0, (Math.ceil(rows / (double) batchSize) - rpm) * 60.0 / rpm);
+                    report(String.format(Locale.ROOT,
+                            "quota c=%d: %d rows in %.1f s = %.0f rows/s overall; quota %d req/min x %d = %.0f rows/s "
+                                    + "(tpm not binding: %.1f est. tokens/row, tpm set to 1e9); steady rate after the "
+                                    + "%d-row initial bucket: %s rows/s -> ratio %s; whole run vs limiter's own bound "
+                                    + "(%.1f s with a full bucket): %s",
+                            concurrency, r.succeeded, r.seconds, r.succeeded / r.seconds, rpm, batchSize, boundRowsPerSecond,
+                            avgTokens, burstRows, steady == null ? "n/a (run too short)" : String.format(Locale.ROOT, "%.0f", steady),
+                            steady == null ? "n/a" : String.format(Locale.ROOT, "%.3f", steady / boundRowsPerSecond),
+                            idealSeconds, idealSeconds == 0 ? "n/a (all in the initial bucket)"
+                                    : String.format(Locale.ROOT, "%.3f", idealSeconds / r.seconds)));
+                    report("quota c=" + concurrency + " memory: " + mem.summary());
+                }
+            }
+        }
+    }
+
+    // --- 1b + 4: unthrottled, with the HNSW index V3 built on the empty column ----------------------
+
+    private Double unthrottledWithIndex(FakeGeminiApi fake) throws Exception {
+        try (Bench db = new Bench()) {
+            try (ServiceProcess service = new ServiceProcess(db.env(fake, 1_000_000, 1_000_000_000L),
+                    ServiceProcess.logFile("bench-unthrottled")).start();
+                    MemorySampler mem = new MemorySampler(service.pid())) {
+                db.seed(rows);
+                apply(service);
+                RunResult r = backfill(service, db, unthrottledConcurrency, null);
+                report(String.format(Locale.ROOT,
+                        "unthrottled WITH hnsw index (service as shipped), c=%d, batch %d, fake %d ms: %d rows in %.1f s = %.0f rows/s",
+                        unthrottledConcurrency, batchSize, latencyMs, r.succeeded, r.seconds, r.succeeded / r.seconds));
+                report("unthrottled memory (" + rows + " rows): " + mem.summary());
+                report("sizes: " + db.sizes());
+                if (phases.contains("search")) {
+                    search(db, "service-built (incremental) index");
+                }
+                return r.succeeded / r.seconds;
+            }
+        }
+    }
+
+    // --- 1b + 2: no index during the backfill, then COPY and CREATE INDEX of the same vectors ---------
+
+    private void withoutIndexThenCopyAndCreateIndex(FakeGeminiApi fake, Double withIndexRowsPerSecond) throws Exception {
+        try (Bench db = new Bench()) {
+            double noIndexRowsPerSecond;
+            try (ServiceProcess service = new ServiceProcess(db.env(fake, 1_000_000, 1_000_000_000L),
+                    ServiceProcess.logFile("bench-noindex")).start();
+                    MemorySampler mem = new MemorySampler(service.pid())) {
+                db.seed(rows);
+                apply(service);
+                // What the proposed fix would do: no index while the rows are written.
+                db.exec("drop index idx_questions_embedding");
+                RunResult r = backfill(service, db, unthrottledConcurrency, null);
+                noIndexRowsPerSecond = r.succeeded / r.seconds;
+                report(String.format(Locale.ROOT,
+                        "unthrottled WITHOUT hnsw index, c=%d, batch %d, fake %d ms: %d rows in %.1f s = %.0f rows/s",
+                        unthrottledConcurrency, batchSize, latencyMs, r.succeeded, r.seconds, noIndexRowsPerSecond));
+                report("no-index memory: " + mem.summary());
+            }
+            // The same vectors, read back, through binary COPY into a fresh table without index.
+            Path file = Path.of("target/bench/vectors-" + rows + ".pgcopy");
+            long exported = db.copyOut("copy (select id, embedding from questions where embedding is not null order by id) "
+                    + "to stdout (format binary)", file);
+            checkPgcopy(file);
+            db.exec("create table bench_copy (id bigint, embedding vector(" + DIMS + "))");
+            long t0 = System.nanoTime();
+            long copied = db.copyIn("copy bench_copy (id, embedding) from stdin (format binary)", file);
+            double copySeconds = (System.nanoTime() - t0) / 1e9;
+            double copyRowsPerSecond = copied / copySeconds;
+            report(String.format(Locale.ROOT, "COPY FROM STDIN (FORMAT BINARY), no index: %d rows (%d exported, %.0f MB) in %.1f s = %.0f rows/s",
+                    copied, exported, Files.size(file) / 1e6, copySeconds, copyRowsPerSecond));
+            report(String.format(Locale.ROOT, "ratio service/COPY: without index %.3f%s", noIndexRowsPerSecond / copyRowsPerSecond,
+                    withIndexRowsPerSecond == null ? "" : String.format(Locale.ROOT, "; with index (as shipped) %.3f",
+                            withIndexRowsPerSecond / copyRowsPerSecond)));
+            Files.deleteIfExists(file);
+
+            // Plain CREATE INDEX with the settings V3 uses: m, ef_construction, the server's
+            // maintenance_work_mem, and no parallel workers (pgvector < 0.8.2).
+            // -Dbench.createIndexMwm=2GB: the build with a maintenance_work_mem that holds the graph.
+            String asked = System.getProperty("bench.createIndexMwm");
+            String settings = (asked == null ? "" : "set maintenance_work_mem = '" + asked.replace("'", "") + "';")
+                    + "set max_parallel_maintenance_workers = 0";
+            String mwm = asked == null ? db.string("show maintenance_work_mem") : asked;
+            double createSeconds = db.timed(settings,
+                    "create index idx_questions_embedding on questions using hnsw (embedding vector_cosine_ops) "
+                            + "with (m = 16, ef_construction = 64)");
+            report(String.format(Locale.ROOT, "plain CREATE INDEX hnsw (m=16, ef_construction=64, maintenance_work_mem=%s, serial) "
+                    + "on %d rows: %.1f s", mwm, rows, createSeconds));
+            if (withIndexRowsPerSecond != null) {
+                double withIdx = rows / withIndexRowsPerSecond;
+                double without = rows / noIndexRowsPerSecond;
+                report(String.format(Locale.ROOT, "HNSW through the service (backfill with index %.1f s - without %.1f s) = %.1f s "
+                        + "vs plain CREATE INDEX %.1f s -> %.2fx; backfill without index + CREATE INDEX = %.1f s vs %.1f s as shipped",
+                        withIdx, without, withIdx - without, createSeconds, (withIdx - without) / createSeconds,
+                        without + createSeconds, withIdx));
+            }
+            if (Boolean.getBoolean("bench.bigMwm")) {
+                db.exec("drop index idx_questions_embedding");
+                double big = db.timed("set maintenance_work_mem = '2GB'; set max_parallel_maintenance_workers = 0",
+                        "create index idx_questions_embedding on questions using hnsw (embedding vector_cosine_ops) "
+                                + "with (m = 16, ef_construction = 64)");
+                report(String.format(Locale.ROOT, "plain CREATE INDEX with maintenance_work_mem=2GB, serial: %.1f s", big));
+            }
+            if (phases.contains("search-bulk")) {
+                search(db, "bulk-built index");
+            }
+        }
+    }
+
+    // --- 3: search latency and recall -----------------------------------------------------------------
+
+    private void search(Bench db, String label) throws Exception {
+        Random random = new Random(42);
+        List<Long> ids = db.longs("select id from questions where embedding is not null order by id");
+        List<String> queries = new ArrayList<>();
+        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement("select embedding::text from questions where id = ?")) {
+            for (int i = 0; i < searchQueries; i++) {
+                ps.setLong(1, ids.get(random.nextInt(ids.size())));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    queries.add(perturb(rs.getString(1), random));
+                }
+            }
+        }
+        db.exec("analyze questions");
+        String sql = "select id from match_questions_with_solutions(?::vector, -1, 10)";
+        // Exact top-10 (no index) for the first recallQueries queries.
+        List<Set<Long>> exact = new ArrayList<>();
+        long te = System.nanoTime();
+        try (Connection c = db.connect()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("set local enable_indexscan = off");
+            }
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (int i = 0; i < Math.min(recallQueries, queries.size()); i++) {
+                    exact.add(new HashSet<>(top(ps, queries.get(i))));
+                }
+            }
+            c.rollback();
+        }
+        report(String.format(Locale.ROOT, "search [%s]: exact top-10 of %d queries took %.1f s (%.0f ms each)", label, exact.size(),
+                (System.nanoTime() - te) / 1e9, (System.nanoTime() - te) / 1e6 / Math.max(1, exact.size())));
+        for (int ef : efSearch) {
+            try (Connection c = db.connect()) {
+                try (Statement st = c.createStatement()) {
+                    st.execute("set hnsw.ef_search = " + ef);
+                }
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    for (int i = 0; i < 50; i++) {
+                        top(ps, queries.get(i)); // warm-up: plan cache, index pages
+                    }
+                    long[] nanos = new long[queries.size()];
+                    double recall = 0;
+                    for (int i = 0; i < queries.size(); i++) {
+                        long t = System.nanoTime();
+                        List<Long> found = top(ps, queries.get(i));
+                        nanos[i] = System.nanoTime() - t;
+                        if (i < exact.size()) {
+                            long hits = found.stream().filter(exact.get(i)::contains).count();
+                            recall += hits / (double) Math.max(1, exact.get(i).size());
+                        }
+                    }
+                    Arrays.sort(nanos);
+                    report(String.format(Locale.ROOT, "search [%s] ef_search=%d: %d queries p50 %.1f ms, p95 %.1f ms, p99 %.1f ms; "
+                            + "recall@10 vs exact %.3f (%d queries)", label, ef, nanos.length, nanos[nanos.length / 2] / 1e6,
+                            nanos[(int) (nanos.length * 0.95)] / 1e6, nanos[(int) (nanos.length * 0.99)] / 1e6, recall / exact.size(),
+                            exact.size()));
+                }
+            }
+        }
+        try (Connection c = db.connect(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("explain select id from match_questions_with_solutions('" + queries.get(0) + "'::vector, -1, 10)")) {
+            StringBuilder plan = new StringBuilder();
+            while (rs.next()) {
+                plan.append(rs.getString(1).trim().replaceAll("'\\[[^\\]]*\\]'", "'[query]'")).append(" | ");
+            }
+            report("search plan: " + plan);
+        }
+    }
+
+    /** A stored vector with small noise, so that a query is near its row but not identical to it. */
+    private static String perturb(String literal, Random random) {
+        String[] parts = literal.substring(1, literal.length() - 1).split(",");
+        double[] v = new double[parts.length];
+        double norm = 0;
+        for (int i = 0; i < v.length; i++) {
+            v[i] = Double.parseDouble(parts[i]) + random.nextGaussian() * 0.01;
+            norm += v[i] * v[i];
+        }
+        norm = Math.sqrt(norm);
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < v.length; i++) {
+            sb.append(i == 0 ? "" : ",").append((float) (v[i] / norm));
+        }
+        return sb.append(']').toString();
+    }
+
+    private static List<Long> top(PreparedStatement ps, String query) throws SQLException {
+        ps.setString(1, query);
+        List<Long> ids = new ArrayList<>(10);
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                ids.add(rs.getLong(1));
+            }
+        }
+        return ids;
+    }
+
+    // --- the service over HTTP -----------------------------------------------------------------------
+
+    private void apply(ServiceProcess service) throws Exception {
+        long t0 = System.nanoTime();
+        HttpResponse<String> r = post(service, "/api/migration/apply", "");
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("apply: " + r.statusCode() + " " + r.body());
+        }
+        report(String.format(Locale.ROOT, "apply (backup, vector(1536), empty HNSW index, function): %.1f s", (System.nanoTime() - t0) / 1e9));
+    }
+
+    private RunResult backfill(ServiceProcess service, Bench db, int concurrency, String scope) throws Exception {
+        try (ActivitySampler activity = new ActivitySampler(db)) {
+            RunResult r = backfillRun(service, concurrency, scope);
+            report("  db profile: " + activity.summary());
+            return r;
+        }
+    }
+
+    private RunResult backfillRun(ServiceProcess service, int concurrency, String scope) throws Exception {
+        String body = "{\"batchSize\":" + batchSize + ",\"concurrency\":" + concurrency
+                + (scope == null ? "" : ",\"scope\":\"" + scope + "\"") + "}";
+        long t0 = System.nanoTime();
+        HttpResponse<String> start = post(service, "/api/backfills", body);
+        if (start.statusCode() != 202) {
+            throw new IllegalStateException("backfill: " + start.statusCode() + " " + start.body());
+        }
+        long id = JSON.readTree(start.body()).path("id").asLong();
+        RunResult result = new RunResult();
+        while (true) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(service.baseUrl() + "/api/backfills/" + id)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            JsonNode run = JSON.readTree(r.body());
+            long now = System.nanoTime();
+            result.samples.add(new long[] {now - t0, run.path("succeeded").asLong()});
+            String status = run.path("status").asText();
+            if (!"QUEUED".equals(status) && !"RUNNING".equals(status)) {
+                if (!"COMPLETED".equals(status) || run.path("failed").asLong() != 0) {
+                    throw new IllegalStateException("run ended " + run);
+                }
+                result.succeeded = run.path("succeeded").asLong();
+                // The service's own timestamps (RUNNING to COMPLETED): the harness's polling is not in them.
+                result.seconds = java.time.Duration.between(Instant.parse(run.path("startedAt").asText()),
+                        Instant.parse(run.path("finishedAt").asText())).toMillis() / 1000.0;
+                return result;
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private HttpResponse<String> post(ServiceProcess service, String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(service.baseUrl() + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static final class RunResult {
+        final List<long[]> samples = new ArrayList<>();
+        long succeeded;
+        double seconds;
+
+        /** rows/s between the samples where succeeded first reached {@code from} and {@code to}; null if too few. */
+        Double rate(long from, long to) {
+            if (to - from < 5_000) {
+                return null;
+            }
+            long[] a = null;
+            long[] b = null;
+            for (long[] s : samples) {
+                if (a == null && s[1] >= from) {
+                    a = s;
+                }
+                if (b == null && s[1] >= to) {
+                    b = s;
+                }
+            }
+            if (a == null || b == null || b[0] == a[0]) {
+                return null;
+            }
+            return (b[1] - a[1]) / ((b[0] - a[0]) / 1e9);
+        }
+    }
+
+    private void report(String line) throws IOException {
+        System.out.println("BENCH " + line);
+        Files.writeString(out, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    private static int[] ints(String csv) {
+        return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).mapToInt(Integer::parseInt).toArray();
+    }
+
+    /** PGCOPY header, then each tuple: int16 fields; int32 len + int64 id; int32 len + vector (int16 dim, int16 0, dim float4). */
+    private static void checkPgcopy(Path file) throws IOException {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            byte[] head = in.readNBytes(19 + 2 + 4 + 8 + 4 + 4);
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(head);
+            byte[] sig = new byte[11];
+            b.get(sig);
+            if (!new String(sig, 0, 5, StandardCharsets.US_ASCII).equals("PGCOP")) {
+                throw new IllegalStateException("not a PGCOPY file");
+            }
+            b.position(19);
+            short fields = b.getShort();
+            int idLen = b.getInt();
+            b.getLong();
+            int vecLen = b.getInt();
+            short dim = b.getShort();
+            short unused = b.getShort();
+            if (fields != 2 || idLen != 8 || vecLen != 4 + 4 * DIMS || dim != DIMS || unused != 0) {
+                throw new IllegalStateException("unexpected PGCOPY tuple: " + fields + " " + idLen + " " + vecLen + " " + dim + " " + unused);
+            }
+        }
+    }
+
+    // --- a scratch database -------------------------------------------------------------------------
+
+    private final class Bench implements AutoCloseable {
+        final ScratchDatabaseResource resource = new ScratchDatabaseResource();
+        final Map<String, String> config;
+
+        Bench() {
+            resource.init(Map.of());
+            config = resource.start();
+        }
+
+        Connection connect() throws SQLException {
+            return DriverManager.getConnection(config.get("quarkus.datasource.jdbc.url"), config.get("quarkus.datasource.username"),
+                    config.get("quarkus.datasource.password"));
+        }
+
+        Map<String, String> env(FakeGeminiApi fake, int requestsPerMinute, long tokensPerMinute) {
+            Map<String, String> env = new HashMap<>();
+            env.put("QUARKUS_DATASOURCE_JDBC_URL", config.get("quarkus.datasource.jdbc.url"));
+            env.put("QUARKUS_DATASOURCE_USERNAME", config.getOrDefault("quarkus.datasource.username", ""));
+            env.put("QUARKUS_DATASOURCE_PASSWORD", config.getOrDefault("quarkus.datasource.password", ""));
+            env.put("REEMBED_EMBEDDING_PROVIDER", "gemini");
+            env.put("REEMBED_GEMINI_BASE_URL", fake.baseUrl());
+            env.put("REEMBED_GEMINI_API_KEY", FakeGeminiApi.KEY);
+            env.put("REEMBED_MIGRATION_START_TARGET", "2");
+            env.put("REEMBED_EMBEDDING_REQUESTS_PER_MINUTE", String.valueOf(requestsPerMinute));
+            env.put("REEMBED_EMBEDDING_TOKENS_PER_MINUTE", String.valueOf(tokensPerMinute));
+            env.put("REEMBED_BACKFILL_POLL_INTERVAL", "0.2s");
+            env.put("REEMBED_BACKFILL_SWEEP_ENABLED", "false");
+            return env;
+        }
+
+        /**
+         * Questions of varied, real-looking text (templates × topics × errors × environments, 1–4
+         * sentences, seeded) and one solution for every other question. Loaded in the database:
+         * seconds for 100k rows.
+         */
+        void seed(int n) throws SQLException, IOException {
+            long t0 = System.nanoTime();
+            try (Connection c = connect(); Statement st = c.createStatement()) {
+                st.execute("select setseed(0.42)"); // same session as the insert: the same texts every run
+                st.execute("""
+                    insert into questions (title, content)
+                    select initcap(v.verb) || ' ' || v.topic || ' ' || v.env,
+                           v.verb || ' ' || v.topic || ' when ' || v.err || ' ' || v.env || '? '
+                           || array_to_string(array(select (array[
+                                'I already restarted the service and cleared the cache.',
+                                'The logs show a stack trace pointing at the connection pool.',
+                                'It only happens under load, roughly once an hour.',
+                                'We upgraded the driver last week and nothing else changed.',
+                                'The same code works on my laptop but not in staging.',
+                                'Our team uses feature flags to roll this out gradually.',
+                                'Memory grows steadily until the container is killed.',
+                                'Rolling back the deploy makes the problem go away.',
+                                'Is there a configuration flag for this, or do I need a patch?',
+                                'Any pointers to documentation would be appreciated.',
+                                'I tried increasing the timeout to 60 seconds without luck.',
+                                'The error message is not very helpful, see below.'])[1 + floor(random() * 12)::int]
+                              || ' (' || substr(md5(random()::text), 1, 6 + floor(random() * 10)::int) || ')'
+                              from generate_series(1, 1 + floor(random() * 4)::int + (g % 2)) s), ' ')
+                    from generate_series(1, :rows) g,
+                    lateral (select
+                        (array['how do I fix', 'why does', 'what is the best way to handle', 'can someone explain',
+                               'is it safe to ignore', 'how should I debug', 'what causes', 'how can I speed up'])[1 + floor(random() * 8 + g * 0)::int] as verb,
+                        (array['a deadlock in PostgreSQL', 'slow HNSW index builds', 'OAuth token refresh', 'Kafka consumer lag',
+                               'a memory leak in the JVM', 'flaky integration tests', 'Docker layer caching', 'TLS handshake failures',
+                               'React state updates', 'a Terraform plan drift', 'gRPC deadline errors', 'Python import cycles',
+                               'Kubernetes pod evictions', 'CSV parsing of quoted fields', 'timezone bugs in reports',
+                               'Gradle build cache misses'])[1 + floor(random() * 16 + g * 0)::int] as topic,
+                        (array['the build runs on CI', 'traffic spikes', 'the nightly job starts', 'two users save at once',
+                               'the cluster scales down', 'a replica fails over'])[1 + floor(random() * 6 + g * 0)::int] as err,
+                        (array['in production', 'on Kubernetes 1.29', 'with Java 17', 'on macOS', 'behind nginx',
+                               'with PostgreSQL 15', 'in our monorepo', 'on AWS Lambda'])[1 + floor(random() * 8 + g * 0)::int] as env
+                    ) v""".replace(":rows", String.valueOf(n)));
+            }
+            exec("insert into solutions (question_id, content) select id, 'Try upgrading and check the pool settings: ' "
+                    + "|| md5(id::text) from questions where id % 2 = 0");
+            exec("analyze questions");
+            report(String.format(Locale.ROOT, "seeded %d questions (+ %d solutions) in %.1f s; avg content %s chars", n,
+                    Long.parseLong(string("select count(*) from solutions")), (System.nanoTime() - t0) / 1e9,
+                    string("select round(avg(length(content))) from questions")));
+        }
+
+        /** The service's estimate (TokenEstimator: ~1 token per 3 ASCII chars), for the tokens-per-minute bound. */
+        double averageTokens() throws SQLException {
+            return Double.parseDouble(string("select avg((length(coalesce(title, '')) + length(content)) / 3.0) from questions"));
+        }
+
+        String sizes() throws SQLException {
+            return string("select 'questions ' || pg_size_pretty(pg_total_relation_size('questions')) || ', hnsw index ' "
+                    + "|| pg_size_pretty(pg_relation_size('idx_questions_embedding'))");
+        }
+
+        void exec(String sql, Object... args) throws SQLException {
+            try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+                for (int i = 0; i < args.length; i++) {
+                    ps.setObject(i + 1, args[i]);
+                }
+                ps.execute();
+            }
+        }
+
+        double timed(String settings, String sql) throws SQLException {
+            try (Connection c = connect(); Statement st = c.createStatement()) {
+                for (String s : settings.split(";")) {
+                    st.execute(s);
+                }
+                long t0 = System.nanoTime();
+                st.execute(sql);
+                return (System.nanoTime() - t0) / 1e9;
+            }
+        }
+
+        String string(String sql) throws SQLException {
+            try (Connection c = connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
+
+        List<Long> longs(String sql) throws SQLException {
+            List<Long> out = new ArrayList<>();
+            try (Connection c = connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+                while (rs.next()) {
+                    out.add(rs.getLong(1));
+                }
+            }
+            return out;
+        }
+
+        long copyOut(String sql, Path file) throws SQLException, IOException {
+            try (Connection c = connect(); OutputStream os = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+                return c.unwrap(PGConnection.class).getCopyAPI().copyOut(sql, os);
+            }
+        }
+
+        long copyIn(String sql, Path file) throws SQLException, IOException {
+            try (Connection c = connect(); InputStream is = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
+                return c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql, is, 1 << 20);
+            }
+        }
+
+        @Override
+        public void close() {
+            resource.stop();
+        }
+    }
+
+    // --- where the database time goes ----------------------------------------------------------------
+
+    /**
+     * Samples pg_stat_activity of the scratch database every 200 ms: how many of the service's
+     * connections are active, in which statement (its first words) and on which wait event. A
+     * poor man's profile (pg_stat_statements is not preloaded on this server).
+     */
+    private static final class ActivitySampler implements AutoCloseable {
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final Map<String, Integer> counts = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Thread thread;
+        private volatile int samples;
+
+        ActivitySampler(Bench db) {
+            thread = new Thread(() -> {
+                try (Connection c = db.connect(); Statement st = c.createStatement()) {
+                    while (!stop.get()) {
+                        try (ResultSet rs = st.executeQuery("select regexp_replace(left(query, 60), '\\s+', ' ', 'g'), "
+                                + "coalesce(wait_event_type || ':' || wait_event, 'CPU') from pg_stat_activity "
+                                + "where datname = current_database() and pid <> pg_backend_pid() and state = 'active'")) {
+                            while (rs.next()) {
+                                counts.merge(rs.getString(1).trim() + " [" + rs.getString(2) + "]", 1, Integer::sum);
+                            }
+                        }
+                        samples++;
+                        Thread.sleep(200);
+                    }
+                } catch (SQLException | InterruptedException e) {
+                    // stopped
+                }
+            }, "activity-sampler");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        String summary() {
+            StringBuilder sb = new StringBuilder(samples + " samples every 200 ms; active backends per sample by statement [wait]: ");
+            counts.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).limit(8).forEach(e -> sb.append(
+                    String.format(Locale.ROOT, "%.2f %s; ", e.getValue() / (double) Math.max(1, samples), e.getKey())));
+            return sb.toString();
+        }
+
+        @Override
+        public void close() {
+            stop.set(true);
+            thread.interrupt();
+        }
+    }
+
+    // --- memory of the service process --------------------------------------------------------------
+
+    /** Samples VmRSS/VmHWM every second and the heap (jcmd GC.heap_info) every 3 s. */
+    private static final class MemorySampler implements AutoCloseable {
+        private static final Pattern HEAP = Pattern.compile("total (\\d+)K, used (\\d+)K");
+        private final long pid;
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final Thread thread;
+        private volatile long maxRssKb;
+        private volatile long hwmKb;
+        private volatile long maxHeapUsedKb;
+        private volatile long maxHeapCommittedKb;
+        private volatile int heapSamples;
+
+        MemorySampler(long pid) {
+            this.pid = pid;
+            thread = new Thread(this::loop, "memory-sampler");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void loop() {
+            int tick = 0;
+            while (!stop.get()) {
+                try {
+                    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                        if (line.startsWith("VmRSS:")) {
+                            maxRssKb = Math.max(maxRssKb, kb(line));
+                        } else if (line.startsWith("VmHWM:")) {
+                            hwmKb = Math.max(hwmKb, kb(line));
+                        }
+                    }
+                    if (tick++ % 3 == 0) {
+                        Process p = new ProcessBuilder("jcmd", String.valueOf(pid), "GC.heap_info").redirectErrorStream(true).start();
+                        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                        p.waitFor();
+                        Matcher m = HEAP.matcher(text);
+                        if (m.find()) {
+                            maxHeapCommittedKb = Math.max(maxHeapCommittedKb, Long.parseLong(m.group(1)));
+                            maxHeapUsedKb = Math.max(maxHeapUsedKb, Long.parseLong(m.group(2)));
+                            heapSamples++;
+                        }
+                    }
+                    Thread.sleep(1000);
+                } catch (IOException e) {
+                    return; // process gone
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        private static long kb(String line) {
+            return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+
+        String summary() {
+            return String.format(Locale.ROOT, "peak RSS (VmHWM) %d MB, max sampled RSS %d MB, max heap used %d MB, max heap committed %d MB "
+                    + "(%d heap samples, -Xmx512m)", hwmKb / 1024, maxRssKb / 1024, maxHeapUsedKb / 1024, maxHeapCommittedKb / 1024,
+                    heapSamples);
+        }
+
+        @Override
+        public void close() {
+            stop.set(true);
+            thread.interrupt();
+        }
+    }
+}
