@@ -353,7 +353,7 @@ class BackfillBench {
         long id = JSON.readTree(start.body()).path("id").asLong();
         RunResult result = new RunResult();
         while (true) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(service.baseUrl() + "/api/backfills/" + id)).build(),
+            HttpResponse<String> r = http.send(service.request("/api/backfills/" + id).build(),
                     HttpResponse.BodyHandlers.ofString());
             JsonNode run = JSON.readTree(r.body());
             long now = System.nanoTime();
@@ -374,7 +374,7 @@ class BackfillBench {
     }
 
     private HttpResponse<String> post(ServiceProcess service, String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(service.baseUrl() + path)).header("Content-Type", "application/json")
+        return http.send(service.request(path).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
