@@ -202,6 +202,30 @@ class DashboardBrowserTest {
     }
 
     /** The HTTP status of every request the page made to a path (Resource Timing). */
+    @Test
+    void aViewerSeesTheRunButCannotAct() {
+        seed(60);
+        fake.latency(300);
+        String viewer = io.restassured.RestAssured.given().contentType("application/json")
+                .body(Map.of("name", "browser viewer", "role", "viewer")).post("/api/keys").then().statusCode(201).extract().path("key");
+        long id = io.restassured.RestAssured.given().contentType("application/json").body(Map.of("batchSize", 5, "concurrency", 1))
+                .post("/api/backfills").then().statusCode(202).extract().jsonPath().getLong("id");
+        try {
+            browser.get(page.toString());
+            type("api-key", viewer);
+            el("key-form").submit();
+            waitFor(Duration.ofSeconds(20), d -> text("role").contains("viewer") && text("run-status").matches("QUEUED|RUNNING"));
+            assertThat(text("run-id")).isEqualTo("#" + id);
+            assertThat(visible("start-form")).as("no start form for a viewer").isFalse();
+            for (String button : List.of("pause", "cancel")) {
+                WebElement b = el(button);
+                assertThat(!b.isDisplayed() || !b.isEnabled()).as("%s is not usable by a viewer", button).isTrue();
+            }
+        } finally {
+            io.restassured.RestAssured.given().post("/api/backfills/" + id + "/cancel");
+        }
+    }
+
     @SuppressWarnings("unchecked")
     private static List<Object> resourceStatuses(String path) {
         return (List<Object>) ((JavascriptExecutor) browser).executeScript(
