@@ -164,7 +164,7 @@ api POST /api/questions/duplicates "$probe" | jq -r '.[0:3][] | "match:  #\(.id)
 say "Done in $(elapsed)"
 cat <<MSG
 Dashboard:  $BASE/
-API key:    $KEY   (paste it into the page's "API key" field if the service asks for one)
+API key:    $KEY   (paste it into the page's "API key" field)
 Database:   $DB   (re-created by every run of scripts/demo.sh)
 The service keeps running; Ctrl-C stops it.
 MSG
