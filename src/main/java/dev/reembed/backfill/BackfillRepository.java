@@ -14,6 +14,7 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import dev.reembed.common.Transactions;
 import dev.reembed.embedding.Vectors;
 import io.agroal.api.AgroalDataSource;
 
@@ -505,35 +506,10 @@ public class BackfillRepository {
 
     // --- helpers -------------------------------------------------------------------------------
 
-    /** Work that runs inside one transaction. */
-    @FunctionalInterface
-    private interface InTransaction<T> {
-        T run(Connection c) throws SQLException;
-    }
-
-    /**
-     * Runs {@code work} in one transaction: commit on success, rollback on any failure. A unique
-     * violation (the one-active-run index) becomes {@link ActiveRunExists}.
-     */
-    private <T> T transaction(String what, InTransaction<T> work) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                if (e instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
-                    throw new ActiveRunExists(activeRun().map(RunRow::id).orElse(-1L));
-                }
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(what, e);
-        }
+    /** One transaction; a unique violation (the one-active-run index) becomes {@link ActiveRunExists}. */
+    private <T> T transaction(String what, Transactions.Work<T> work) {
+        return Transactions.inTransaction(dataSource, what, work, e -> "23505".equals(e.getSQLState())
+                ? new ActiveRunExists(activeRun().map(RunRow::id).orElse(-1L)) : null);
     }
 
     private static int bindScope(PreparedStatement ps, int i, Scope scope, String model, int dimensions) throws SQLException {

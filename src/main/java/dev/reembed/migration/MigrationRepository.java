@@ -15,6 +15,7 @@ import java.util.OptionalLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import dev.reembed.common.Transactions;
 import io.agroal.api.AgroalDataSource;
 
 /**
@@ -178,45 +179,36 @@ public class MigrationRepository {
      */
     public RollbackOutcome rollback(int sourceDims) {
         String dims = Integer.toString(sourceDims); // an int from configuration, never request input
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
+        return Transactions.inTransaction(dataSource, "Rollback failed and changed nothing", c -> {
             List<String> notices = new ArrayList<>();
             try (Statement st = c.createStatement()) {
-                st.execute("select pg_advisory_xact_lock(" + LOCK_KEY + ")");
-                st.execute("lock table questions in access exclusive mode");
-                st.execute("drop function if exists " + FUNCTION_NAME + "(vector, double precision, integer)");
-                st.execute("drop index if exists " + INDEX_NAME);
-                notices.add("✓ Step 1 complete: Dropped dependent objects");
-                st.execute("alter table questions alter column embedding type vector(" + dims + ") using null");
-                notices.add("✓ Step 2 complete: Altered embedding column to VECTOR(" + dims + ")");
-                long restored = st.executeUpdate("update questions q set embedding = b.embedding, embedding_model = b.model from "
-                        + BACKUP_TABLE + " b where b.id = q.id");
-                st.execute("update questions set embedding_model = null where embedding is null and embedding_model is not null");
-                notices.add("✓ Step 3 complete: Restored " + restored + " embeddings from " + BACKUP_TABLE);
-                st.execute("create index " + INDEX_NAME + " on questions using hnsw (embedding vector_cosine_ops)");
-                notices.add("✓ Step 4 complete: Created HNSW index for VECTOR(" + dims + ")");
-                st.execute("select reembed_create_match_function(" + dims + ")"); // defined by V3
-                notices.add("✓ Step 5 complete: Recreated " + FUNCTION_NAME + " function");
-                verifyRolledBack(st, dims, restored);
-                notices.add("✓ Verification passed: embedding column is VECTOR(" + dims + ") with " + restored + " restored vectors");
-                st.execute("delete from flyway_schema_history where version = '3'");
-                long without;
-                try (ResultSet rs = st.executeQuery("select count(*) from questions where deleted_at is null and embedding is null")) {
-                    rs.next();
-                    without = rs.getLong(1);
-                }
-                collect(st.getWarnings(), notices);
-                c.commit();
-                return new RollbackOutcome(restored, without, notices);
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
+            st.execute("select pg_advisory_xact_lock(" + LOCK_KEY + ")");
+            st.execute("lock table questions in access exclusive mode");
+            st.execute("drop function if exists " + FUNCTION_NAME + "(vector, double precision, integer)");
+            st.execute("drop index if exists " + INDEX_NAME);
+            notices.add("✓ Step 1 complete: Dropped dependent objects");
+            st.execute("alter table questions alter column embedding type vector(" + dims + ") using null");
+            notices.add("✓ Step 2 complete: Altered embedding column to VECTOR(" + dims + ")");
+            long restored = st.executeUpdate("update questions q set embedding = b.embedding, embedding_model = b.model from "
+                    + BACKUP_TABLE + " b where b.id = q.id");
+            st.execute("update questions set embedding_model = null where embedding is null and embedding_model is not null");
+            notices.add("✓ Step 3 complete: Restored " + restored + " embeddings from " + BACKUP_TABLE);
+            st.execute("create index " + INDEX_NAME + " on questions using hnsw (embedding vector_cosine_ops)");
+            notices.add("✓ Step 4 complete: Created HNSW index for VECTOR(" + dims + ")");
+            st.execute("select reembed_create_match_function(" + dims + ")"); // defined by V3
+            notices.add("✓ Step 5 complete: Recreated " + FUNCTION_NAME + " function");
+            verifyRolledBack(st, dims, restored);
+            notices.add("✓ Verification passed: embedding column is VECTOR(" + dims + ") with " + restored + " restored vectors");
+            st.execute("delete from flyway_schema_history where version = '3'");
+            long without;
+            try (ResultSet rs = st.executeQuery("select count(*) from questions where deleted_at is null and embedding is null")) {
+                rs.next();
+                without = rs.getLong(1);
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("Rollback failed and changed nothing: " + e.getMessage(), e);
-        }
+            collect(st.getWarnings(), notices);
+            return new RollbackOutcome(restored, without, notices);
+            }
+        });
     }
 
     private void verifyRolledBack(Statement st, String dims, long restored) throws SQLException {

@@ -13,6 +13,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.reembed.common.Transactions;
 import dev.reembed.embedding.Vectors;
 import io.agroal.api.AgroalDataSource;
 
@@ -36,54 +37,43 @@ public class QuestionRepository {
      * text it was made from) when there is one.
      */
     public Stored insert(String title, String content, List<String> solutions, float[] vector, String model) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                long id;
-                OffsetDateTime createdAt;
-                try (PreparedStatement ps = c.prepareStatement("""
-                        insert into questions (title, content, embedding, embedding_model, embedded_at)
-                        values (?, ?, ?::vector, ?, case when ? then now() end) returning id, created_at""")) {
-                    ps.setString(1, title);
-                    ps.setString(2, content);
-                    ps.setString(3, vector == null ? null : Vectors.literal(vector));
-                    ps.setString(4, vector == null ? null : model);
-                    ps.setBoolean(5, vector != null);
+        return Transactions.inTransaction(dataSource, "Cannot store the question", c -> {
+            long id;
+            OffsetDateTime createdAt;
+            try (PreparedStatement ps = c.prepareStatement("""
+                    insert into questions (title, content, embedding, embedding_model, embedded_at)
+                    values (?, ?, ?::vector, ?, case when ? then now() end) returning id, created_at""")) {
+                ps.setString(1, title);
+                ps.setString(2, content);
+                ps.setString(3, vector == null ? null : Vectors.literal(vector));
+                ps.setString(4, vector == null ? null : model);
+                ps.setBoolean(5, vector != null);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    id = rs.getLong(1);
+                    createdAt = rs.getObject(2, OffsetDateTime.class);
+                }
+            }
+            if (vector != null) {
+                // content_hash is generated from the row itself: the vector's text is the stored text.
+                try (PreparedStatement ps = c.prepareStatement("update questions set embedding_content_hash = content_hash where id = ?")) {
+                    ps.setLong(1, id);
+                    ps.executeUpdate();
+                }
+            }
+            List<QuestionViews.SolutionView> stored = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("insert into solutions (question_id, content) values (?, ?) returning id")) {
+                for (String s : solutions) {
+                    ps.setLong(1, id);
+                    ps.setString(2, s);
                     try (ResultSet rs = ps.executeQuery()) {
                         rs.next();
-                        id = rs.getLong(1);
-                        createdAt = rs.getObject(2, OffsetDateTime.class);
+                        stored.add(new QuestionViews.SolutionView(rs.getLong(1), s));
                     }
                 }
-                if (vector != null) {
-                    // content_hash is generated from the row itself: the vector's text is the stored text.
-                    try (PreparedStatement ps = c.prepareStatement("update questions set embedding_content_hash = content_hash where id = ?")) {
-                        ps.setLong(1, id);
-                        ps.executeUpdate();
-                    }
-                }
-                List<QuestionViews.SolutionView> stored = new ArrayList<>();
-                try (PreparedStatement ps = c.prepareStatement("insert into solutions (question_id, content) values (?, ?) returning id")) {
-                    for (String s : solutions) {
-                        ps.setLong(1, id);
-                        ps.setString(2, s);
-                        try (ResultSet rs = ps.executeQuery()) {
-                            rs.next();
-                            stored.add(new QuestionViews.SolutionView(rs.getLong(1), s));
-                        }
-                    }
-                }
-                c.commit();
-                return new Stored(id, stored, createdAt);
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot store the question", e);
-        }
+            return new Stored(id, stored, createdAt);
+        });
     }
 
     /** match_questions_with_solutions: the application's search. */
