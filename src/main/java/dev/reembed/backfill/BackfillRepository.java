@@ -1,6 +1,10 @@
 package dev.reembed.backfill;
 
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -14,8 +18,12 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+
+import com.pgvector.PGvector;
+
 import dev.reembed.common.Transactions;
-import dev.reembed.embedding.Vectors;
 import io.agroal.api.AgroalDataSource;
 
 /**
@@ -263,21 +271,21 @@ public class BackfillRepository {
     }
 
     /**
-     * The one place vectors are written: a batch in one statement, with its checkpoint and the
-     * run's counters, in one transaction. A row is written only while {@code owner} still holds
-     * its lease and its text is still the text the vector was made from (optimistic: a row edited
-     * since the read stays pending and is embedded again with its new text).
+     * The one place vectors are written: a batch with its checkpoint and the run's counters, in one
+     * transaction. A row is written only while {@code owner} still holds its lease and its text is
+     * still the text the vector was made from (optimistic: a row edited since the read stays pending
+     * and is embedded again with its new text). The vectors reach the server by binary COPY into a
+     * temporary table, the cheapest way in: no text formatting here and no float parsing there
+     * (docs/BENCHMARKS.md); one statement then moves them into place.
      */
     public WriteOutcome writeVectors(VectorColumn column, long runId, String owner, String model, List<VectorWrite> writes,
             long inputTokens) {
         String sql = """
-                with input as (
-                    select * from unnest(?::bigint[], ?::text[], ?::text[]) as t(id, vec, hash)
-                ), mine as (
-                    select input.* from input
-                    join backfill_items i on i.run_id = ? and i.question_id = input.id and i.state = 'LEASED' and i.lease_owner = ?
+                with mine as (
+                    select s.* from backfill_vector_stage s
+                    join backfill_items i on i.run_id = ? and i.question_id = s.id and i.state = 'LEASED' and i.lease_owner = ?
                 ), written as (
-                    update questions q set %1$s = mine.vec::vector, %2$s = ?, %3$s = mine.hash, %4$s = now()
+                    update questions q set %1$s = mine.vec, %2$s = ?, %3$s = mine.hash, %4$s = now()
                     from mine where q.id = mine.id and q.content_hash = mine.hash and q.deleted_at is null
                     returning q.id
                 ), done as (
@@ -298,34 +306,71 @@ public class BackfillRepository {
                 )
                 select (select count(*) from done), (select count(*) from stale)""".formatted(
                 column.vector, column.model, column.contentHash, column.embeddedAt);
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            Long[] ids = new Long[writes.size()];
-            String[] vectors = new String[writes.size()];
-            String[] hashes = new String[writes.size()];
-            for (int i = 0; i < writes.size(); i++) {
-                ids[i] = writes.get(i).questionId();
-                vectors[i] = Vectors.literal(writes.get(i).vector());
-                hashes[i] = writes.get(i).contentHash();
+        return transaction("Cannot write vectors of run " + runId, c -> {
+            stageVectors(c, writes);
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setLong(1, runId);
+                ps.setString(2, owner);
+                ps.setString(3, model);
+                ps.setString(4, owner);
+                ps.setLong(5, runId);
+                ps.setLong(6, runId);
+                ps.setString(7, owner);
+                ps.setLong(8, runId);
+                ps.setLong(9, inputTokens);
+                ps.setLong(10, runId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return new WriteOutcome(rs.getInt(1), rs.getInt(2));
+                }
             }
-            ps.setArray(1, c.createArrayOf("bigint", ids));
-            ps.setArray(2, c.createArrayOf("text", vectors));
-            ps.setArray(3, c.createArrayOf("text", hashes));
-            ps.setLong(4, runId);
-            ps.setString(5, owner);
-            ps.setString(6, model);
-            ps.setString(7, owner);
-            ps.setLong(8, runId);
-            ps.setLong(9, runId);
-            ps.setString(10, owner);
-            ps.setLong(11, runId);
-            ps.setLong(12, inputTokens);
-            ps.setLong(13, runId);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return new WriteOutcome(rs.getInt(1), rs.getInt(2));
+        });
+    }
+
+    /** PostgreSQL's binary COPY signature, flags and header-extension length (COPY's "File Formats"). */
+    private static final byte[] COPY_HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0};
+
+    /**
+     * Puts a batch into this transaction's {@code backfill_vector_stage} (a temporary table, emptied
+     * at commit) with {@code COPY FROM STDIN (FORMAT BINARY)}. The framing is written here because
+     * PgJDBC has no binary-COPY row writer; the vector encoding is pgvector-java's.
+     */
+    private static void stageVectors(Connection c, List<VectorWrite> writes) throws SQLException {
+        try (var st = c.createStatement()) {
+            st.execute("create temporary table if not exists backfill_vector_stage (id bigint, vec vector, hash text)"
+                    + " on commit delete rows");
+        }
+        int dims = writes.isEmpty() ? 0 : writes.get(0).vector().length;
+        var bytes = new ByteArrayOutputStream(COPY_HEADER.length + writes.size() * (dims * 4 + 64) + 2);
+        try (var out = new DataOutputStream(bytes)) {
+            out.write(COPY_HEADER);
+            for (VectorWrite w : writes) {
+                PGvector vector = new PGvector(w.vector());
+                byte[] vec = new byte[vector.lengthInBytes()];
+                vector.toBytes(vec, 0);
+                byte[] hash = w.contentHash().getBytes(StandardCharsets.UTF_8);
+                out.writeShort(3);
+                out.writeInt(8);
+                out.writeLong(w.questionId());
+                out.writeInt(vec.length);
+                out.write(vec);
+                out.writeInt(hash.length);
+                out.write(hash);
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot write vectors of run " + runId, e);
+            out.writeShort(-1);
+        } catch (IOException e) {
+            throw new IllegalStateException(e); // a ByteArrayOutputStream does not throw
+        }
+        byte[] data = bytes.toByteArray();
+        CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI()
+                .copyIn("copy backfill_vector_stage (id, vec, hash) from stdin (format binary)");
+        try {
+            copy.writeToCopy(data, 0, data.length);
+            copy.endCopy();
+        } finally {
+            if (copy.isActive()) {
+                copy.cancelCopy();
+            }
         }
     }
 
