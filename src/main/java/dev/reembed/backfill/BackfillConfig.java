@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.Pattern;
 
 import io.smallrye.config.ConfigMapping;
 
@@ -40,6 +41,26 @@ public interface BackfillConfig {
 
     /** Scheduled sweep: after a completed run, rows added or changed later are embedded by a small run. */
     Sweep sweep();
+
+    /** The HNSW index during a run: dropped for a large run and built once at its end. */
+    Index index();
+
+    interface Index {
+        /** AUTO: drop for runs of at least {@link #rebuildThreshold()} rows; KEEP: never; REBUILD: always. */
+        IndexStrategy strategy();
+
+        @Min(0)
+        long rebuildThreshold();
+
+        /** maintenance_work_mem of the build, e.g. 1GB: the graph should fit (about 8 KB a row at 1536 d). */
+        @Pattern(regexp = "\\d{1,7}(kB|MB|GB)", message = "must be a size such as 512MB or 2GB")
+        String maintenanceWorkMem();
+
+        /** max_parallel_maintenance_workers of the build on pgvector >= 0.8.2 (older versions build serially). */
+        @Min(0)
+        @Max(64)
+        int parallelWorkers();
+    }
 
     interface Sweep {
         boolean enabled();

@@ -10,11 +10,13 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -24,6 +26,7 @@ import org.postgresql.copy.CopyIn;
 import com.pgvector.PGvector;
 
 import dev.reembed.common.Transactions;
+import dev.reembed.migration.MigrationRepository;
 import io.agroal.api.AgroalDataSource;
 
 /**
@@ -69,12 +72,19 @@ public class BackfillRepository {
     public record RunRow(long id, RunStatus status, String model, int dimensions, Scope scope, int batchSize,
             int concurrency, BigDecimal pricePerMillion, long total, long succeeded, long failed, long inputTokens,
             String trigger, OffsetDateTime createdAt, OffsetDateTime startedAt, OffsetDateTime updatedAt,
-            OffsetDateTime finishedAt, String lastError, long version) {
+            OffsetDateTime finishedAt, String lastError, long version, IndexStrategy indexStrategy,
+            OffsetDateTime indexDroppedAt, OffsetDateTime indexBuildStartedAt, OffsetDateTime indexBuiltAt, Long indexBuildMs) {
+
+        /** The run dropped the search index and it is not back yet. */
+        boolean indexPending() {
+            return indexDroppedAt != null && indexBuiltAt == null;
+        }
     }
 
     private static final String RUN_COLUMNS = """
             id, status, model, dimensions, scope, batch_size, concurrency, price_per_million, total, succeeded, failed,
-            input_tokens, trigger, created_at, started_at, updated_at, finished_at, last_error, version""";
+            input_tokens, trigger, created_at, started_at, updated_at, finished_at, last_error, version, index_strategy,
+            index_dropped_at, index_build_started_at, index_built_at, index_build_ms""";
 
     private final AgroalDataSource dataSource;
 
@@ -98,12 +108,13 @@ public class BackfillRepository {
      * @throws ActiveRunExists when another run is QUEUED, RUNNING or PAUSED
      */
     public RunRow createRun(String model, int dimensions, Scope scope, int batchSize, int concurrency,
-            BigDecimal pricePerMillion, String trigger) {
+            BigDecimal pricePerMillion, String trigger, IndexStrategy indexStrategy) {
         long id = transaction("Cannot create a backfill run", c -> {
             long runId;
             try (PreparedStatement ps = c.prepareStatement("""
-                    insert into backfill_runs (status, model, dimensions, scope, batch_size, concurrency, price_per_million, trigger)
-                    values ('QUEUED', ?, ?, ?, ?, ?, ?, ?) returning id""")) {
+                    insert into backfill_runs (status, model, dimensions, scope, batch_size, concurrency, price_per_million, trigger,
+                                               index_strategy)
+                    values ('QUEUED', ?, ?, ?, ?, ?, ?, ?, ?) returning id""")) {
                 ps.setString(1, model);
                 ps.setInt(2, dimensions);
                 ps.setString(3, scope.name());
@@ -111,6 +122,7 @@ public class BackfillRepository {
                 ps.setInt(5, concurrency);
                 ps.setBigDecimal(6, pricePerMillion);
                 ps.setString(7, trigger);
+                ps.setString(8, indexStrategy.name());
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     runId = rs.getLong(1);
@@ -549,6 +561,148 @@ public class BackfillRepository {
         }
     }
 
+    // --- the search index during a run (SearchIndex) --------------------------------------------
+
+    /** Serialises index builds across replicas (pg_try_advisory_lock key, "reembed2"). */
+    static final long INDEX_BUILD_LOCK = 0x7265656d62656432L;
+    private static final String INDEX = MigrationRepository.INDEX_NAME;
+
+    /** The search index as the catalog has it: empty when absent, false when a concurrent build left it invalid. */
+    public Optional<Boolean> searchIndexValid() {
+        try (Connection c = dataSource.getConnection()) {
+            return searchIndexValid(c);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot read the search index", e);
+        }
+    }
+
+    private static Optional<Boolean> searchIndexValid(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                select i.indisvalid from pg_index i join pg_class x on x.oid = i.indexrelid
+                where x.relname = ? and i.indrelid = 'questions'::regclass""")) {
+            ps.setString(1, INDEX);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getBoolean(1)) : Optional.empty();
+            }
+        }
+    }
+
+    /**
+     * Records that the run drops the index, then drops it. In that order: a crash in between leaves
+     * a run that must build an index it finds still there, which the build treats as done.
+     */
+    public void dropSearchIndexFor(long runId) {
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    update backfill_runs set index_dropped_at = now(), index_build_started_at = null, index_built_at = null,
+                           index_build_ms = null, updated_at = now(), version = version + 1
+                    where id = ? and index_dropped_at is null""")) {
+                ps.setLong(1, runId);
+                ps.executeUpdate();
+            }
+            // CONCURRENTLY: searches and the application's writes go on while it waits for them.
+            st.execute("drop index concurrently if exists " + INDEX);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot drop the search index for run " + runId, e);
+        }
+    }
+
+    /** Runs whose dropped index is not back yet. */
+    public boolean indexPending() {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "select 1 from backfill_runs where index_dropped_at is not null and index_built_at is null limit 1");
+                ResultSet rs = ps.executeQuery()) {
+            return rs.next();
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot read the runs' index state", e);
+        }
+    }
+
+    /** Rows of the run still to embed (PENDING or LEASED). */
+    public boolean hasOpenItems(long runId) {
+        try (Connection c = dataSource.getConnection()) {
+            return exists(c, "select 1 from backfill_items where run_id = ? and state in ('PENDING','LEASED') limit 1", runId);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot read the items of run " + runId, e);
+        }
+    }
+
+    /** How the build went: NOT_NOW when another session builds it, otherwise the index is there. */
+    public enum BuildOutcome {
+        BUILT, FOUND, NOT_NOW
+    }
+
+    /**
+     * Builds the search index that runs dropped, with {@code CREATE INDEX CONCURRENTLY} (searches and
+     * the application's writes go on), the given HNSW parameters and session settings, and marks
+     * those runs: their index is back. One build at a time across replicas (advisory lock); an
+     * invalid index left by a cancelled or crashed build is dropped and built again.
+     *
+     * @param running receives the statement before the long build starts, so that a shutdown can cancel it
+     */
+    public BuildOutcome buildSearchIndex(int m, int efConstruction, String maintenanceWorkMem, int parallelWorkers,
+            Consumer<Statement> running) {
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("select pg_try_advisory_lock(" + INDEX_BUILD_LOCK + ")")) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    return BuildOutcome.NOT_NOW;
+                }
+            }
+            try {
+                Optional<Boolean> valid = searchIndexValid(c);
+                BuildOutcome outcome = BuildOutcome.FOUND;
+                long started = System.nanoTime();
+                if (!valid.orElse(false)) {
+                    if (valid.isPresent()) {
+                        st.execute("drop index concurrently if exists " + INDEX);
+                    }
+                    st.executeUpdate("""
+                            update backfill_runs set index_build_started_at = now(), updated_at = now(), version = version + 1
+                            where index_dropped_at is not null and index_built_at is null""");
+                    try (PreparedStatement ps = c.prepareStatement(
+                            "select set_config('maintenance_work_mem', ?, false), set_config('max_parallel_maintenance_workers', ?, false)")) {
+                        ps.setString(1, maintenanceWorkMem);
+                        ps.setString(2, Integer.toString(parallelWorkers));
+                        ps.execute();
+                    }
+                    running.accept(st);
+                    // m and ef_construction are ints from configuration, never request input.
+                    st.execute("create index concurrently if not exists %s on questions using hnsw (embedding vector_cosine_ops) with (m = %d, ef_construction = %d)"
+                            .formatted(INDEX, m, efConstruction));
+                    outcome = BuildOutcome.BUILT;
+                }
+                try (PreparedStatement ps = c.prepareStatement("""
+                        update backfill_runs set index_built_at = now(),
+                               index_build_ms = case when ? then ? else index_build_ms end, updated_at = now(), version = version + 1
+                        where index_dropped_at is not null and index_built_at is null""")) {
+                    ps.setBoolean(1, outcome == BuildOutcome.BUILT);
+                    ps.setLong(2, (System.nanoTime() - started) / 1_000_000);
+                    ps.executeUpdate();
+                }
+                return outcome;
+            } finally {
+                running.accept(null);
+                st.execute("reset maintenance_work_mem; reset max_parallel_maintenance_workers; select pg_advisory_unlock("
+                        + INDEX_BUILD_LOCK + ")");
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot build the search index: " + e.getMessage(), e);
+        }
+    }
+
+    /** The installed pgvector version, for the parallel-build decision. */
+    public String pgvectorVersion() {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("select extversion from pg_extension where extname = 'vector'");
+                ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getString(1) : null;
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot read the pgvector version", e);
+        }
+    }
+
     // --- helpers -------------------------------------------------------------------------------
 
     /** One transaction; a unique violation (the one-active-run index) becomes {@link ActiveRunExists}. */
@@ -619,7 +773,10 @@ public class BackfillRepository {
                 rs.getBigDecimal("price_per_million"), rs.getLong("total"), rs.getLong("succeeded"), rs.getLong("failed"),
                 rs.getLong("input_tokens"), rs.getString("trigger"), rs.getObject("created_at", OffsetDateTime.class),
                 rs.getObject("started_at", OffsetDateTime.class), rs.getObject("updated_at", OffsetDateTime.class),
-                rs.getObject("finished_at", OffsetDateTime.class), rs.getString("last_error"), rs.getLong("version"));
+                rs.getObject("finished_at", OffsetDateTime.class), rs.getString("last_error"), rs.getLong("version"),
+                IndexStrategy.valueOf(rs.getString("index_strategy")), rs.getObject("index_dropped_at", OffsetDateTime.class),
+                rs.getObject("index_build_started_at", OffsetDateTime.class), rs.getObject("index_built_at", OffsetDateTime.class),
+                (Long) rs.getObject("index_build_ms"));
     }
 
     /**

@@ -13,5 +13,7 @@ public record BackfillRequest(
         @Min(1) @Max(16000) Integer dimensions,
         @Min(1) @Max(1000) Integer batchSize,
         @Min(1) @Max(64) Integer concurrency,
-        Scope scope) {
+        Scope scope,
+        /** What to do with the HNSW index during the run; default {@code reembed.backfill.index.strategy}. */
+        IndexStrategy searchIndex) {
 }

@@ -52,7 +52,7 @@ public class BackfillService {
     }
 
     public Run start(BackfillRequest request, String trigger) {
-        BackfillRequest r = request == null ? new BackfillRequest(null, null, null, null, null) : request;
+        BackfillRequest r = request == null ? new BackfillRequest(null, null, null, null, null, null) : request;
         String model = r.model() == null ? target.model() : r.model().strip();
         int dims = r.dimensions() == null ? target.dimensions() : r.dimensions();
         ModelSpec spec = registry.validateProvider(provider.name(), model, dims);
@@ -72,7 +72,9 @@ public class BackfillService {
         int batchSize = r.batchSize() == null ? config.batchSize() : r.batchSize();
         int concurrency = r.concurrency() == null ? config.concurrency() : r.concurrency();
         try {
-            RunRow run = repository.createRun(spec.id(), dims, scope, batchSize, concurrency, spec.pricePerMillionTokens(), trigger);
+            IndexStrategy index = r.searchIndex() == null ? config.index().strategy() : r.searchIndex();
+            RunRow run = repository.createRun(spec.id(), dims, scope, batchSize, concurrency, spec.pricePerMillionTokens(), trigger,
+                    index);
             LOG.infof("Backfill run %d queued (%s): %d rows, scope %s", run.id(), trigger, run.total(), scope);
             return view(run);
         } catch (BackfillRepository.ActiveRunExists e) {
@@ -196,6 +198,13 @@ public class BackfillService {
         return new Run(r.id(), r.status(), r.model(), r.dimensions(), r.scope(), r.batchSize(), r.concurrency(), r.trigger(),
                 r.total(), processed, r.succeeded(), r.failed(), remaining, Math.round(percent * 100) / 100.0,
                 rate == null ? null : Math.round(rate * 10) / 10.0, eta, r.inputTokens(), cost, r.createdAt(), r.startedAt(),
-                r.updatedAt(), r.finishedAt(), r.lastError());
+                r.updatedAt(), r.finishedAt(), r.lastError(), searchIndex(r));
+    }
+
+    private static Run.SearchIndex searchIndex(RunRow r) {
+        String state = r.indexDroppedAt() == null ? "KEPT"
+                : r.indexBuiltAt() != null ? "BUILT" : r.indexBuildStartedAt() != null ? "BUILDING" : "DROPPED";
+        return new Run.SearchIndex(r.indexStrategy(), state, r.indexDroppedAt(), r.indexBuildStartedAt(), r.indexBuiltAt(),
+                r.indexBuildMs() == null ? null : r.indexBuildMs() / 1000.0);
     }
 }

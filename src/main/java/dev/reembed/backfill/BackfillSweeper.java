@@ -52,7 +52,7 @@ public class BackfillSweeper {
             return -1;
         }
         try {
-            Run run = service.start(new BackfillRequest(null, null, null, null, Scope.STALE), "sweep");
+            Run run = service.start(new BackfillRequest(null, null, null, null, Scope.STALE, null), "sweep");
             LOG.infof("Sweep: %d rows without a current vector; started run %d", stale, run.id());
             return run.id();
         } catch (ProblemException e) {

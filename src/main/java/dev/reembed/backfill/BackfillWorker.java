@@ -8,6 +8,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -24,7 +25,9 @@ import dev.reembed.embedding.EmbeddingBatch;
 import dev.reembed.embedding.EmbeddingException;
 import dev.reembed.embedding.EmbeddingProvider;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 
@@ -59,15 +62,27 @@ public class BackfillWorker {
     private volatile ProviderHealth health;
 
     private final Counter rowsEmbedded;
+    private final Timer writeTimer;
+    private final BusyClock writing = new BusyClock();
     private final MeterRegistry meters;
+    private final SearchIndex searchIndex;
+    /** A build of an index left dropped by an ended run is under way in this replica. */
+    private final AtomicBoolean healing = new AtomicBoolean();
 
-    public BackfillWorker(BackfillRepository repository, EmbeddingProvider provider, BackfillConfig config, MeterRegistry meters) {
+    public BackfillWorker(BackfillRepository repository, EmbeddingProvider provider, BackfillConfig config, MeterRegistry meters,
+            SearchIndex searchIndex) {
         this.repository = repository;
         this.provider = provider;
         this.config = config;
         this.meters = meters;
+        this.searchIndex = searchIndex;
         this.rowsEmbedded = Counter.builder("reembed.backfill.rows.embedded")
                 .description("Rows whose new vector a backfill committed").register(meters);
+        this.writeTimer = Timer.builder("reembed.backfill.write").description("Vector writes (COPY + update + checkpoint) of one batch")
+                .register(meters);
+        FunctionCounter.builder("reembed.backfill.write.busy", writing, BusyClock::seconds).baseUnit("seconds")
+                .description("Time during which at least one vector write was in flight (write throughput = rows / this)")
+                .register(meters);
     }
 
     @Scheduled(every = "${reembed.backfill.poll-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -77,6 +92,7 @@ public class BackfillWorker {
         }
         RunRow run = repository.activeRun().orElse(null);
         if (run == null) {
+            healIndex();
             return;
         }
         if (run.status() == RunStatus.QUEUED && repository.transition(run.id(), List.of(RunStatus.QUEUED), RunStatus.RUNNING, null)) {
@@ -89,11 +105,27 @@ public class BackfillWorker {
         }
     }
 
+    /** An ended run (cancelled, failed, or cut off) left the index dropped: build it, off the scheduler thread. */
+    private void healIndex() {
+        if (repository.indexPending() && healing.compareAndSet(false, true)) {
+            threads.execute(() -> {
+                try {
+                    searchIndex.build();
+                } catch (RuntimeException e) {
+                    LOG.errorf(e, "Search index build failed; it is tried again at the next poll");
+                } finally {
+                    healing.set(false);
+                }
+            });
+        }
+    }
+
     private synchronized void ensureWorkers(RunRow run) {
         if (workingOn != run.id()) {
             workingOn = run.id();
             health = new ProviderHealth(clock, config.outagePauseAfter());
         }
+        searchIndex.beforeRun(run); // each poll, idempotent: also after a restart between the start and the drop
         while (workers.get() < run.concurrency()) {
             String owner = replica + "/" + UUID.randomUUID().toString().substring(0, 8);
             long runId = run.id();
@@ -109,6 +141,13 @@ public class BackfillWorker {
             while (!stopping && repository.status(runId).orElse(RunStatus.CANCELLED) == RunStatus.RUNNING) {
                 List<Lease> leases = repository.lease(runId, owner, batchSize, config.leaseDuration());
                 if (leases.isEmpty()) {
+                    if (!repository.hasOpenItems(runId) && repository.findRun(runId).map(RunRow::indexPending).orElse(false)) {
+                        // Every row is written: the index the run dropped comes back before the run completes.
+                        if (!searchIndex.build()) {
+                            sleep(config.pollInterval()); // another worker or replica is building it
+                        }
+                        continue;
+                    }
                     if (repository.completeIfDone(runId)) {
                         repository.analyzeQuestions();
                         RunRow done = repository.findRun(runId).orElseThrow();
@@ -165,7 +204,13 @@ public class BackfillWorker {
         for (int i = 0; i < leases.size(); i++) {
             writes.add(new VectorWrite(leases.get(i).questionId(), batch.vectors().get(i), leases.get(i).contentHash()));
         }
-        var outcome = repository.writeVectors(VectorColumn.EMBEDDING, runId, owner, run.model(), writes, batch.inputTokens());
+        long started = writing.start();
+        BackfillRepository.WriteOutcome outcome;
+        try {
+            outcome = repository.writeVectors(VectorColumn.EMBEDDING, runId, owner, run.model(), writes, batch.inputTokens());
+        } finally {
+            writeTimer.record(Duration.ofNanos(writing.stop(started)));
+        }
         rowsEmbedded.increment(outcome.written());
         if (outcome.changedSinceRead() > 0) {
             LOG.debugf("Run %d: %d rows changed while they were embedded; they stay pending", runId, outcome.changedSinceRead());
@@ -260,6 +305,7 @@ public class BackfillWorker {
     /** Graceful shutdown: workers finish (commit) or release the batch in hand, then stop. */
     void onStop(@Observes ShutdownEvent event) {
         stopping = true;
+        searchIndex.cancel();
         threads.shutdown();
         try {
             if (!threads.awaitTermination(30, TimeUnit.SECONDS)) {
@@ -267,6 +313,38 @@ public class BackfillWorker {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Wall time during which at least one write was in flight, across workers: rows written divided
+     * by it is the write path's own throughput, apart from the provider's latency. (A Micrometer
+     * LongTaskTimer measures the sum over tasks, not their union.)
+     */
+    static final class BusyClock {
+        private int inFlight;
+        private long since;
+        private long busyNanos;
+
+        synchronized long start() {
+            long now = System.nanoTime();
+            if (inFlight++ == 0) {
+                since = now;
+            }
+            return now;
+        }
+
+        /** Returns this write's own duration. */
+        synchronized long stop(long started) {
+            long now = System.nanoTime();
+            if (--inFlight == 0) {
+                busyNanos += now - since;
+            }
+            return now - started;
+        }
+
+        synchronized double seconds() {
+            return (busyNanos + (inFlight > 0 ? System.nanoTime() - since : 0)) / 1e9;
         }
     }
 

@@ -30,5 +30,15 @@ public record Run(
         OffsetDateTime startedAt,
         OffsetDateTime updatedAt,
         OffsetDateTime finishedAt,
-        String lastError) {
+        String lastError,
+        SearchIndex searchIndex) {
+
+    /**
+     * The HNSW index during the run: KEPT (never dropped), DROPPED (rows still being written, searches
+     * are exact scans), BUILDING, BUILT (back, {@code buildSeconds} when this run built it).
+     */
+    @RegisterForReflection
+    public record SearchIndex(IndexStrategy strategy, String state, OffsetDateTime droppedAt, OffsetDateTime buildStartedAt,
+            OffsetDateTime builtAt, Double buildSeconds) {
+    }
 }

@@ -27,7 +27,7 @@ import io.agroal.api.AgroalDataSource;
 public class MigrationRepository {
 
     static final String BACKUP_TABLE = "questions_embedding_backup";
-    static final String INDEX_NAME = "idx_questions_embedding";
+    public static final String INDEX_NAME = "idx_questions_embedding";
     static final String FUNCTION_NAME = "match_questions_with_solutions";
     /** Serialises apply and rollback across replicas (pg_advisory_lock key). */
     static final long LOCK_KEY = 0x7265656d62656431L; // "reembed1"

@@ -1,0 +1,102 @@
+package dev.reembed.backfill;
+
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import dev.reembed.backfill.BackfillRepository.BuildOutcome;
+import dev.reembed.backfill.BackfillRepository.RunRow;
+import dev.reembed.migration.MigrationConfig;
+import dev.reembed.migration.PgvectorVersion;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * The HNSW index during a run. Every vector written into an indexed column is inserted into the
+ * graph, one row at a time, which made a 100k-row backfill ~10× slower than without the index; one
+ * build over the filled column, with the memory to hold the graph, is far cheaper (docs/BENCHMARKS.md).
+ * So a large run drops {@code idx_questions_embedding} when it starts and builds it before it
+ * completes; searches meanwhile are exact scans. The state lives on the run row (V2.3), so that a
+ * crash, cancel or restart in between still ends with the index built.
+ */
+@ApplicationScoped
+public class SearchIndex {
+
+    private static final Logger LOG = Logger.getLogger(SearchIndex.class);
+
+    private final BackfillRepository repository;
+    private final BackfillConfig.Index config;
+    private final MigrationConfig.Hnsw hnsw;
+    private final Timer builds;
+    private volatile Statement building;
+
+    public SearchIndex(BackfillRepository repository, BackfillConfig config, MigrationConfig migration, MeterRegistry meters) {
+        this.repository = repository;
+        this.config = config.index();
+        this.hnsw = migration.hnsw();
+        this.builds = Timer.builder("reembed.backfill.index.build").description("CREATE INDEX of the search index after a run")
+                .register(meters);
+    }
+
+    /** Whether a run of this strategy and size drops the index. */
+    boolean drops(IndexStrategy strategy, long rows) {
+        return switch (strategy) {
+            case KEEP -> false;
+            case REBUILD -> true;
+            case AUTO -> rows >= config.rebuildThreshold();
+        };
+    }
+
+    /** When a run starts (on every replica that takes it up; idempotent): drop the index if the run's strategy says so. */
+    void beforeRun(RunRow run) {
+        if (run.indexDroppedAt() != null || !drops(run.indexStrategy(), run.total())) {
+            return;
+        }
+        repository.dropSearchIndexFor(run.id());
+        LOG.infof("Backfill run %d: search index idx_questions_embedding dropped for the run (%d rows, strategy %s); it is built "
+                + "again before the run completes, searches are exact scans until then", run.id(), run.total(), run.indexStrategy());
+    }
+
+    /**
+     * Builds the index that runs dropped. Returns false when another replica (or worker) is
+     * building it: the caller waits and looks again.
+     */
+    boolean build() {
+        String installed = repository.pgvectorVersion();
+        // As V3: parallel HNSW builds before pgvector 0.8.2 could overflow a buffer.
+        int workers = installed != null && !PgvectorVersion.parse(installed).isBefore(PgvectorVersion.PARALLEL_HNSW_FIX)
+                ? config.parallelWorkers() : 0;
+        long started = System.nanoTime();
+        LOG.infof("Building search index idx_questions_embedding (hnsw m %d, ef_construction %d, maintenance_work_mem %s, %d parallel workers)",
+                hnsw.m(), hnsw.efConstruction(), config.maintenanceWorkMem(), workers);
+        BuildOutcome outcome = repository.buildSearchIndex(hnsw.m(), hnsw.efConstruction(), config.maintenanceWorkMem(), workers,
+                st -> building = st);
+        long nanos = System.nanoTime() - started;
+        switch (outcome) {
+            case BUILT -> {
+                builds.record(Duration.ofNanos(nanos));
+                LOG.infof("Search index idx_questions_embedding built in %.1f s", nanos / 1e9);
+            }
+            case FOUND -> LOG.info("Search index idx_questions_embedding is there already");
+            case NOT_NOW -> LOG.debug("Another session is building the search index");
+        }
+        return outcome != BuildOutcome.NOT_NOW;
+    }
+
+    /** Shutdown: a build in progress is cancelled (it leaves an invalid index, which the next build replaces). */
+    void cancel() {
+        Statement st = building;
+        if (st != null) {
+            try {
+                st.cancel();
+                LOG.warn("Search index build cancelled by shutdown; it starts again when the service does");
+            } catch (SQLException e) {
+                LOG.warnf("Cannot cancel the search index build: %s", e.getMessage());
+            }
+        }
+    }
+}
