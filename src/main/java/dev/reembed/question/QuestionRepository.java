@@ -24,9 +24,12 @@ public class QuestionRepository {
     private final AgroalDataSource dataSource;
     private final ObjectMapper json;
 
-    public QuestionRepository(AgroalDataSource dataSource, ObjectMapper json) {
+    private final QuestionConfig config;
+
+    public QuestionRepository(AgroalDataSource dataSource, ObjectMapper json, QuestionConfig config) {
         this.dataSource = dataSource;
         this.json = json;
+        this.config = config;
     }
 
     public record Stored(long id, List<QuestionViews.SolutionView> solutions, OffsetDateTime createdAt) {
@@ -76,27 +79,38 @@ public class QuestionRepository {
         });
     }
 
-    /** match_questions_with_solutions: the application's search. */
+    /** match_questions_with_solutions: the application's search, with the configured hnsw.ef_search for this transaction. */
     public List<QuestionViews.Match> match(float[] query, double threshold, int limit) {
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement(
-                        "select id, title, content, similarity, solutions from match_questions_with_solutions(?::vector, ?, ?)")) {
-            ps.setString(1, Vectors.literal(query));
-            ps.setDouble(2, threshold);
-            ps.setInt(3, limit);
-            List<QuestionViews.Match> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    List<QuestionViews.SolutionView> solutions = new ArrayList<>();
-                    for (JsonNode s : json.readTree(rs.getString(5))) {
-                        solutions.add(new QuestionViews.SolutionView(s.path("id").asLong(), s.path("content").asText()));
-                    }
-                    out.add(new QuestionViews.Match(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getDouble(4), solutions));
-                }
+        return Transactions.inTransaction(dataSource, "Cannot search", c -> {
+            try (PreparedStatement ps = c.prepareStatement("select set_config('hnsw.ef_search', ?, true)")) {
+                ps.setString(1, Integer.toString(config.efSearch()));
+                ps.execute();
             }
-            return out;
-        } catch (SQLException | com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("Cannot search", e);
+            try (PreparedStatement ps = c.prepareStatement(
+                    "select id, title, content, similarity, solutions from match_questions_with_solutions(?::vector, ?, ?)")) {
+                ps.setString(1, Vectors.literal(query));
+                ps.setDouble(2, threshold);
+                ps.setInt(3, limit);
+                List<QuestionViews.Match> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        List<QuestionViews.SolutionView> solutions = new ArrayList<>();
+                        for (JsonNode s : readTree(rs.getString(5))) {
+                            solutions.add(new QuestionViews.SolutionView(s.path("id").asLong(), s.path("content").asText()));
+                        }
+                        out.add(new QuestionViews.Match(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getDouble(4), solutions));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    private JsonNode readTree(String text) {
+        try {
+            return json.readTree(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("Cannot read the solutions of a match", e);
         }
     }
 

@@ -81,7 +81,8 @@ class BackfillProcessIT {
         int mark;
         try (ServiceProcess first = new ServiceProcess(env(), ServiceProcess.logFile("crash-first")).start()) {
             seed(1500);
-            id = startRun(first, "{\"batchSize\":10,\"concurrency\":2}");
+            // REBUILD: the run drops the search index; the kill leaves it dropped, the restart must build it.
+            id = startRun(first, "{\"batchSize\":10,\"concurrency\":2,\"searchIndex\":\"REBUILD\"}");
             awaitRun(first, id, r -> r.path("succeeded").asLong() >= 300, Duration.ofSeconds(60));
             first.kill();
             mark = fake.requests().size(); // in-flight answers of the dead process may still land; they are counted before the mark
@@ -89,12 +90,16 @@ class BackfillProcessIT {
         }
         assertThat(committedTexts).hasSizeBetween(300, 1499);
         assertThat(strings("select status from backfill_runs")).containsExactly("RUNNING");
+        assertThat(strings("select indexname from pg_indexes where indexname = 'idx_questions_embedding'")).isEmpty();
 
         try (ServiceProcess second = new ServiceProcess(env(), ServiceProcess.logFile("crash-second")).start()) {
             JsonNode done = awaitRun(second, id, r -> "COMPLETED".equals(r.path("status").asText()), Duration.ofSeconds(120));
             assertThat(done.path("succeeded").asLong()).isEqualTo(1500);
             assertThat(done.path("failed").asLong()).isZero();
+            assertThat(done.path("searchIndex").path("state").asText()).isEqualTo("BUILT");
         }
+        assertThat(strings("select pg_get_indexdef(i.indexrelid) from pg_index i join pg_class c on c.oid = i.indexrelid "
+                + "where c.relname = 'idx_questions_embedding' and i.indisvalid")).singleElement().asString().contains("USING hnsw");
         assertThat(number("select count(*) from questions where deleted_at is null and (embedding is null "
                 + "or embedding_content_hash is distinct from content_hash)")).isZero();
         List<JsonNode> after = fake.requests().subList(Math.min(mark, fake.requests().size()), fake.requests().size());
@@ -132,9 +137,10 @@ class BackfillProcessIT {
         try (ServiceProcess a = new ServiceProcess(env(), ServiceProcess.logFile("replica-a")).start();
                 ServiceProcess b = new ServiceProcess(env(), ServiceProcess.logFile("replica-b")).start()) {
             seed(1000);
-            long id = startRun(a, "{\"batchSize\":10,\"concurrency\":2}");
+            long id = startRun(a, "{\"batchSize\":10,\"concurrency\":2,\"searchIndex\":\"REBUILD\"}");
             JsonNode done = awaitRun(b, id, r -> "COMPLETED".equals(r.path("status").asText()), Duration.ofSeconds(120));
             assertThat(done.path("succeeded").asLong()).isEqualTo(1000);
+            assertThat(done.path("searchIndex").path("state").asText()).as("built once, by one replica").isEqualTo("BUILT");
         }
         Map<String, Integer> embedded = fake.embeddedTexts();
         assertThat(embedded).hasSize(1000);

@@ -71,6 +71,7 @@ public class FakeGeminiApi implements AutoCloseable {
     private volatile String lastKey;
     // Background behaviour, for whole runs rather than single requests (see mix(), latency(), down()).
     private volatile Random mixRandom;
+    private volatile boolean wordVectors;
     private volatile double p429;
     private volatile double p503;
     private volatile double pTimeout;
@@ -134,6 +135,18 @@ public class FakeGeminiApi implements AutoCloseable {
         this.pTimeout = pTimeout;
         this.timeoutMillis = timeoutMillis;
         this.mixRandom = new Random(seed);
+    }
+
+    /**
+     * Vectors with a neighbourhood structure (default off: independent random vectors). On, a text's
+     * vector is the sum of a fixed sparse pattern per word plus a little per-text noise, so that
+     * texts sharing words are near each other, as with a real model, and a recall@10 measured on
+     * them means something (on random 1536-d vectors every neighbour but the query's own row is a
+     * near-tie). Still un-normalised, like Gemini's reduced-dimension output.
+     */
+    public FakeGeminiApi wordVectors(boolean on) {
+        this.wordVectors = on;
+        return this;
     }
 
     /** Every answer takes at least this long (the real API answers a 100-item batch in ~150 ms). */
@@ -305,8 +318,14 @@ public class FakeGeminiApi implements AutoCloseable {
                 Random r = new Random((item.path("taskType").asText() + "|" + item.path("title").asText() + "|" + text)
                         .hashCode());
                 int n = wrongDims != null ? wrongDims : dims;
-                for (int d = 0; d < n; d++) {
-                    values.add(r.nextGaussian() * 0.7 + 0.05); // norm far from 1, as reduced Gemini output is
+                if (wordVectors) {
+                    for (double x : wordVector(item.path("title").asText() + " " + text, n, r)) {
+                        values.add(x);
+                    }
+                } else {
+                    for (int d = 0; d < n; d++) {
+                        values.add(r.nextGaussian() * 0.7 + 0.05); // norm far from 1, as reduced Gemini output is
+                    }
                 }
                 embeddings.add(JSON.createObjectNode().set("values", values));
             }
@@ -319,6 +338,24 @@ public class FakeGeminiApi implements AutoCloseable {
                         k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
             }
         }
+    }
+
+    /** Σ over words of 16 seeded ±1 entries, plus Gaussian noise of 0.05 per dimension (texts of the same words: cosine ≈ 0.8). */
+    private static double[] wordVector(String text, int n, Random noise) {
+        double[] v = new double[n];
+        for (String word : text.toLowerCase(java.util.Locale.ROOT).split("[^\\p{L}\\p{N}]+")) {
+            if (word.isEmpty()) {
+                continue;
+            }
+            java.util.SplittableRandom w = new java.util.SplittableRandom(word.hashCode());
+            for (int k = 0; k < 16; k++) {
+                v[w.nextInt(n)] += w.nextBoolean() ? 1 : -1;
+            }
+        }
+        for (int d = 0; d < n; d++) {
+            v[d] = 0.2 * v[d] + noise.nextGaussian() * 0.05;
+        }
+        return v;
     }
 
     private static void sleep(long millis) {
