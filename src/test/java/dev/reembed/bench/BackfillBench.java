@@ -48,10 +48,11 @@ import dev.reembed.testing.ServiceProcess;
  * *IT, so only the {@code bench} Maven profile runs it (scripts/bench.sh). Every phase runs the
  * packaged jar as a separate process against a scratch database and the loopback fake Gemini API.
  *
- * <p>System properties: {@code bench.rows} (100000), {@code bench.phases} (quota,unthrottled,index,search),
- * {@code bench.latencyMs} (150), {@code bench.rpm} (600), {@code bench.batchSize} (100),
- * {@code bench.quotaConcurrency} (4), {@code bench.unthrottledConcurrency} (4),
- * {@code bench.efSearch} (40,100,200), {@code bench.createIndexMwm} (the server's),, {@code bench.searchQueries} (1000), {@code bench.recallQueries} (100).
+ * <p>System properties: {@code bench.rows} (100000), {@code bench.phases} (quota,unthrottled,search; also
+ * {@code keep}: the backfill with the index kept, and {@code large}: the memory run), {@code bench.largeRows}
+ * (300000), {@code bench.latencyMs} (150), {@code bench.rpm} (600), {@code bench.batchSize} (100),
+ * {@code bench.quotaConcurrency} (4), {@code bench.unthrottledConcurrency} (4), {@code bench.efSearch} (40,100,200),
+ * {@code bench.searchQueries} (1000), {@code bench.recallQueries} (100).
  * Results go to stdout and to {@code target/bench/results-<rows>.txt}.
  */
 class BackfillBench {
@@ -62,7 +63,8 @@ class BackfillBench {
 
     private final int rows = Integer.getInteger("bench.rows", 100_000);
     private final Set<String> phases = new HashSet<>(Arrays.asList(
-            System.getProperty("bench.phases", "quota,unthrottled,index,search").split(",")));
+            System.getProperty("bench.phases", "quota,unthrottled,search").split(",")));
+    private final int largeRows = Integer.getInteger("bench.largeRows", 300_000);
     private final long latencyMs = Long.getLong("bench.latencyMs", 150);
     private final int rpm = Integer.getInteger("bench.rpm", 600);
     private final int batchSize = Integer.getInteger("bench.batchSize", 100);
@@ -80,17 +82,19 @@ class BackfillBench {
         report("# reembed benchmark, " + rows + " rows, started " + Instant.now() + ", fake latency " + latencyMs
                 + " ms, phases " + phases);
         report("machine: " + Runtime.getRuntime().availableProcessors() + " cpus, load " + Files.readString(Path.of("/proc/loadavg")).trim());
-        try (FakeGeminiApi fake = new FakeGeminiApi().recording(false)) {
+        try (FakeGeminiApi fake = new FakeGeminiApi().recording(false).wordVectors(true)) {
             fake.latency(latencyMs);
             if (phases.contains("quota")) {
                 quota(fake);
             }
-            Double withIndexRowsPerSecond = null;
             if (phases.contains("unthrottled")) {
-                withIndexRowsPerSecond = unthrottledWithIndex(fake);
+                unthrottled(fake);
             }
-            if (phases.contains("index")) {
-                withoutIndexThenCopyAndCreateIndex(fake, withIndexRowsPerSecond);
+            if (phases.contains("keep")) {
+                keptIndex(fake);
+            }
+            if (phases.contains("large")) {
+                large(fake);
             }
         }
         report("# done " + Instant.now());
@@ -110,6 +114,7 @@ class BackfillBench {
                     double avgTokens = db.averageTokens();
                     apply(service);
                     RunResult r = backfill(service, db, concurrency, null);
+                    report(r.describe("quota c=" + concurrency));
                     // The limiter (bucket4j) starts with a full bucket of rpm requests: the first
                     // rpm × batch rows are not throttled. The steady rate is measured after them.
                     long burstRows = (long) rpm * batchSize;
@@ -120,59 +125,42 @@ class BackfillBench {
                                     + "(tpm not binding: %.1f est. tokens/row, tpm set to 1e9); steady rate after the "
                                     + "%d-row initial bucket: %s rows/s -> ratio %s; whole run vs limiter's own bound "
                                     + "(%.1f s with a full bucket): %s",
-                            concurrency, r.succeeded, r.seconds, r.succeeded / r.seconds, rpm, batchSize, boundRowsPerSecond,
+                            concurrency, r.succeeded, r.embedSeconds, r.succeeded / r.embedSeconds, rpm, batchSize, boundRowsPerSecond,
                             avgTokens, burstRows, steady == null ? "n/a (run too short)" : String.format(Locale.ROOT, "%.0f", steady),
                             steady == null ? "n/a" : String.format(Locale.ROOT, "%.3f", steady / boundRowsPerSecond),
                             idealSeconds, idealSeconds == 0 ? "n/a (all in the initial bucket)"
-                                    : String.format(Locale.ROOT, "%.3f", idealSeconds / r.seconds)));
+                                    : String.format(Locale.ROOT, "%.3f", idealSeconds / r.embedSeconds)));
                     report("quota c=" + concurrency + " memory: " + mem.summary());
                 }
             }
         }
     }
 
-    // --- 1b + 4: unthrottled, with the HNSW index V3 built on the empty column ----------------------
+    // --- 1b + 2 + 3 + 4: the service as shipped, unthrottled; then COPY and CREATE INDEX of the same vectors
 
-    private Double unthrottledWithIndex(FakeGeminiApi fake) throws Exception {
+    private void unthrottled(FakeGeminiApi fake) throws Exception {
         try (Bench db = new Bench()) {
+            RunResult r;
+            double writeBusy;
             try (ServiceProcess service = new ServiceProcess(db.env(fake, 1_000_000, 1_000_000_000L),
                     ServiceProcess.logFile("bench-unthrottled")).start();
                     MemorySampler mem = new MemorySampler(service.pid())) {
                 db.seed(rows);
                 apply(service);
-                RunResult r = backfill(service, db, unthrottledConcurrency, null);
-                report(String.format(Locale.ROOT,
-                        "unthrottled WITH hnsw index (service as shipped), c=%d, batch %d, fake %d ms: %d rows in %.1f s = %.0f rows/s",
-                        unthrottledConcurrency, batchSize, latencyMs, r.succeeded, r.seconds, r.succeeded / r.seconds));
+                r = backfill(service, db, unthrottledConcurrency, null);
+                report(r.describe(String.format(Locale.ROOT, "unthrottled (service as shipped), c=%d, batch %d, fake %d ms",
+                        unthrottledConcurrency, batchSize, latencyMs)));
+                writeBusy = metric(service, "reembed_backfill_write_busy_seconds_total");
+                report(String.format(Locale.ROOT, "  write path: %.1f s with >= 1 write in flight -> %.0f rows/s while writing "
+                        + "(mean write of a %d-row batch %.1f ms)", writeBusy, r.succeeded / writeBusy, batchSize,
+                        1000 * metric(service, "reembed_backfill_write_seconds_sum") / metric(service, "reembed_backfill_write_seconds_count")));
                 report("unthrottled memory (" + rows + " rows): " + mem.summary());
                 report("sizes: " + db.sizes());
-                if (phases.contains("search")) {
-                    search(db, "service-built (incremental) index");
-                }
-                return r.succeeded / r.seconds;
             }
-        }
-    }
-
-    // --- 1b + 2: no index during the backfill, then COPY and CREATE INDEX of the same vectors ---------
-
-    private void withoutIndexThenCopyAndCreateIndex(FakeGeminiApi fake, Double withIndexRowsPerSecond) throws Exception {
-        try (Bench db = new Bench()) {
-            double noIndexRowsPerSecond;
-            try (ServiceProcess service = new ServiceProcess(db.env(fake, 1_000_000, 1_000_000_000L),
-                    ServiceProcess.logFile("bench-noindex")).start();
-                    MemorySampler mem = new MemorySampler(service.pid())) {
-                db.seed(rows);
-                apply(service);
-                // What the proposed fix would do: no index while the rows are written.
-                db.exec("drop index idx_questions_embedding");
-                RunResult r = backfill(service, db, unthrottledConcurrency, null);
-                noIndexRowsPerSecond = r.succeeded / r.seconds;
-                report(String.format(Locale.ROOT,
-                        "unthrottled WITHOUT hnsw index, c=%d, batch %d, fake %d ms: %d rows in %.1f s = %.0f rows/s",
-                        unthrottledConcurrency, batchSize, latencyMs, r.succeeded, r.seconds, noIndexRowsPerSecond));
-                report("no-index memory: " + mem.summary());
+            if (phases.contains("search")) {
+                search(db, "index built by the service after the run");
             }
+
             // The same vectors, read back, through binary COPY into a fresh table without index.
             Path file = Path.of("target/bench/vectors-" + rows + ".pgcopy");
             long exported = db.copyOut("copy (select id, embedding from questions where embedding is not null order by id) "
@@ -185,42 +173,59 @@ class BackfillBench {
             double copyRowsPerSecond = copied / copySeconds;
             report(String.format(Locale.ROOT, "COPY FROM STDIN (FORMAT BINARY), no index: %d rows (%d exported, %.0f MB) in %.1f s = %.0f rows/s",
                     copied, exported, Files.size(file) / 1e6, copySeconds, copyRowsPerSecond));
-            report(String.format(Locale.ROOT, "ratio service/COPY: without index %.3f%s", noIndexRowsPerSecond / copyRowsPerSecond,
-                    withIndexRowsPerSecond == null ? "" : String.format(Locale.ROOT, "; with index (as shipped) %.3f",
-                            withIndexRowsPerSecond / copyRowsPerSecond)));
+            report(String.format(Locale.ROOT, "ratio service/COPY: write path %.3f (%.0f rows/s while writing); end to end %.3f "
+                    + "(%.0f rows/s, bounded by %d calls x %d rows / %d ms = %.0f rows/s)", r.succeeded / writeBusy / copyRowsPerSecond,
+                    r.succeeded / writeBusy, r.succeeded / r.embedSeconds / copyRowsPerSecond, r.succeeded / r.embedSeconds,
+                    unthrottledConcurrency, batchSize, latencyMs, unthrottledConcurrency * batchSize * 1000.0 / Math.max(1, latencyMs)));
             Files.deleteIfExists(file);
 
-            // Plain CREATE INDEX with the settings V3 uses: m, ef_construction, the server's
-            // maintenance_work_mem, and no parallel workers (pgvector < 0.8.2).
-            // -Dbench.createIndexMwm=2GB: the build with a maintenance_work_mem that holds the graph.
-            String asked = System.getProperty("bench.createIndexMwm");
-            String settings = (asked == null ? "" : "set maintenance_work_mem = '" + asked.replace("'", "") + "';")
-                    + "set max_parallel_maintenance_workers = 0";
-            String mwm = asked == null ? db.string("show maintenance_work_mem") : asked;
-            double createSeconds = db.timed(settings,
+            // A plain CREATE INDEX with the service's settings: m, ef_construction, maintenance_work_mem, workers.
+            String mwm = System.getProperty("bench.createIndexMwm", "1GB").replace("'", "");
+            db.exec("drop index idx_questions_embedding");
+            double createSeconds = db.timed("set maintenance_work_mem = '" + mwm + "'; set max_parallel_maintenance_workers = 0",
                     "create index idx_questions_embedding on questions using hnsw (embedding vector_cosine_ops) "
                             + "with (m = 16, ef_construction = 64)");
             report(String.format(Locale.ROOT, "plain CREATE INDEX hnsw (m=16, ef_construction=64, maintenance_work_mem=%s, serial) "
-                    + "on %d rows: %.1f s", mwm, rows, createSeconds));
-            if (withIndexRowsPerSecond != null) {
-                double withIdx = rows / withIndexRowsPerSecond;
-                double without = rows / noIndexRowsPerSecond;
-                report(String.format(Locale.ROOT, "HNSW through the service (backfill with index %.1f s - without %.1f s) = %.1f s "
-                        + "vs plain CREATE INDEX %.1f s -> %.2fx; backfill without index + CREATE INDEX = %.1f s vs %.1f s as shipped",
-                        withIdx, without, withIdx - without, createSeconds, (withIdx - without) / createSeconds,
-                        without + createSeconds, withIdx));
-            }
-            if (Boolean.getBoolean("bench.bigMwm")) {
-                db.exec("drop index idx_questions_embedding");
-                double big = db.timed("set maintenance_work_mem = '2GB'; set max_parallel_maintenance_workers = 0",
-                        "create index idx_questions_embedding on questions using hnsw (embedding vector_cosine_ops) "
-                                + "with (m = 16, ef_construction = 64)");
-                report(String.format(Locale.ROOT, "plain CREATE INDEX with maintenance_work_mem=2GB, serial: %.1f s", big));
-            }
-            if (phases.contains("search-bulk")) {
-                search(db, "bulk-built index");
-            }
+                    + "on %d rows: %.1f s; the service's build (CONCURRENTLY, same settings) %.1f s -> %.2fx", mwm, rows, createSeconds,
+                    r.buildSeconds, r.buildSeconds / createSeconds));
         }
+    }
+
+    // --- for comparison: the same backfill with the index kept (every write inserts into the graph)
+
+    private void keptIndex(FakeGeminiApi fake) throws Exception {
+        try (Bench db = new Bench();
+                ServiceProcess service = new ServiceProcess(db.env(fake, 1_000_000, 1_000_000_000L),
+                        ServiceProcess.logFile("bench-keep")).start()) {
+            db.seed(rows);
+            apply(service);
+            RunResult r = backfill(service, db, unthrottledConcurrency, null, "KEEP");
+            report(r.describe(String.format(Locale.ROOT, "unthrottled, index KEPT, c=%d", unthrottledConcurrency)));
+        }
+    }
+
+    // --- 4: memory over a larger run (the index is left out: its build is not the service's memory)
+
+    private void large(FakeGeminiApi fake) throws Exception {
+        try (Bench db = new Bench();
+                ServiceProcess service = new ServiceProcess(db.env(fake, 1_000_000, 1_000_000_000L),
+                        ServiceProcess.logFile("bench-large")).start();
+                MemorySampler mem = new MemorySampler(service.pid())) {
+            db.seed(largeRows);
+            apply(service);
+            db.exec("drop index idx_questions_embedding");
+            RunResult r = backfill(service, db, unthrottledConcurrency, null, "KEEP");
+            report(r.describe(String.format(Locale.ROOT, "large run, %d rows, c=%d, no index", largeRows, unthrottledConcurrency)));
+            report("large memory (" + largeRows + " rows): " + mem.summary());
+        }
+    }
+
+    /** A counter or gauge from the service's Prometheus endpoint (sum over its series). */
+    private double metric(ServiceProcess service, String name) throws Exception {
+        String body = http.send(HttpRequest.newBuilder(URI.create(service.managementUrl() + "/q/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return body.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     // --- 3: search latency and recall -----------------------------------------------------------------
@@ -335,16 +340,21 @@ class BackfillBench {
     }
 
     private RunResult backfill(ServiceProcess service, Bench db, int concurrency, String scope) throws Exception {
+        return backfill(service, db, concurrency, scope, null);
+    }
+
+    private RunResult backfill(ServiceProcess service, Bench db, int concurrency, String scope, String searchIndex) throws Exception {
         try (ActivitySampler activity = new ActivitySampler(db)) {
-            RunResult r = backfillRun(service, concurrency, scope);
+            RunResult r = backfillRun(service, concurrency, scope, searchIndex);
             report("  db profile: " + activity.summary());
             return r;
         }
     }
 
-    private RunResult backfillRun(ServiceProcess service, int concurrency, String scope) throws Exception {
+    private RunResult backfillRun(ServiceProcess service, int concurrency, String scope, String searchIndex) throws Exception {
         String body = "{\"batchSize\":" + batchSize + ",\"concurrency\":" + concurrency
-                + (scope == null ? "" : ",\"scope\":\"" + scope + "\"") + "}";
+                + (scope == null ? "" : ",\"scope\":\"" + scope + "\"")
+                + (searchIndex == null ? "" : ",\"searchIndex\":\"" + searchIndex + "\"") + "}";
         long t0 = System.nanoTime();
         HttpResponse<String> start = post(service, "/api/backfills", body);
         if (start.statusCode() != 202) {
@@ -365,8 +375,15 @@ class BackfillBench {
                 }
                 result.succeeded = run.path("succeeded").asLong();
                 // The service's own timestamps (RUNNING to COMPLETED): the harness's polling is not in them.
-                result.seconds = java.time.Duration.between(Instant.parse(run.path("startedAt").asText()),
-                        Instant.parse(run.path("finishedAt").asText())).toMillis() / 1000.0;
+                Instant started = Instant.parse(run.path("startedAt").asText());
+                result.seconds = java.time.Duration.between(started, Instant.parse(run.path("finishedAt").asText())).toMillis() / 1000.0;
+                JsonNode index = run.path("searchIndex");
+                result.indexState = index.path("state").asText();
+                // Rows are written between the start and the index build (or the end when the index was kept).
+                result.embedSeconds = index.path("buildStartedAt").isTextual()
+                        ? java.time.Duration.between(started, Instant.parse(index.path("buildStartedAt").asText())).toMillis() / 1000.0
+                        : result.seconds;
+                result.buildSeconds = index.path("buildSeconds").asDouble(0);
                 return result;
             }
             Thread.sleep(200);
@@ -381,7 +398,19 @@ class BackfillBench {
     private static final class RunResult {
         final List<long[]> samples = new ArrayList<>();
         long succeeded;
+        /** RUNNING to COMPLETED, the service's own timestamps. */
         double seconds;
+        /** RUNNING to the start of the index build (all of {@link #seconds} when the index was kept). */
+        double embedSeconds;
+        double buildSeconds;
+        String indexState;
+
+        String describe(String label) {
+            return String.format(Locale.ROOT, "%s: %d rows written in %.1f s = %.0f rows/s; search index %s%s; whole run %.1f s = %.0f rows/s",
+                    label, succeeded, embedSeconds, succeeded / embedSeconds, indexState,
+                    "BUILT".equals(indexState) ? String.format(Locale.ROOT, " (dropped at the start, built in %.1f s)", buildSeconds) : "",
+                    seconds, succeeded / seconds);
+        }
 
         /** rows/s between the samples where succeeded first reached {@code from} and {@code to}; null if too few. */
         Double rate(long from, long to) {

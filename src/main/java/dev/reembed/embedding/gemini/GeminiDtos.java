@@ -41,6 +41,6 @@ public final class GeminiDtos {
 
     @RegisterForReflection
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record ContentEmbedding(List<Float> values) {
+    public record ContentEmbedding(float[] values) { // primitive: 100 × 1536 values per answer, no boxing
     }
 }

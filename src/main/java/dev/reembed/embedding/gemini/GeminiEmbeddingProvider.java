@@ -104,12 +104,12 @@ public class GeminiEmbeddingProvider implements EmbeddingProvider {
         }
         List<float[]> out = new ArrayList<>(expected);
         for (ContentEmbedding e : got) {
-            List<Float> values = e == null || e.values() == null ? List.of() : e.values();
-            if (values.size() != dimensions) {
-                throw new EmbeddingException(Code.BAD_RESPONSE, what + " returned a " + values.size()
+            float[] values = e == null || e.values() == null ? new float[0] : e.values();
+            if (values.length != dimensions) {
+                throw new EmbeddingException(Code.BAD_RESPONSE, what + " returned a " + values.length
                         + "-dimensional vector; " + dimensions + " were asked for", null, indexes, null);
             }
-            out.add(Vectors.normalised(Vectors.toArray(values), dimensions));
+            out.add(Vectors.normalised(values, dimensions));
         }
         return out;
     }

@@ -320,11 +320,11 @@ public class FakeGeminiApi implements AutoCloseable {
                 int n = wrongDims != null ? wrongDims : dims;
                 if (wordVectors) {
                     for (double x : wordVector(item.path("title").asText() + " " + text, n, r)) {
-                        values.add(x);
+                        values.add((float) x); // Gemini answers float32 values
                     }
                 } else {
                     for (int d = 0; d < n; d++) {
-                        values.add(r.nextGaussian() * 0.7 + 0.05); // norm far from 1, as reduced Gemini output is
+                        values.add((float) (r.nextGaussian() * 0.7 + 0.05)); // float32, norm far from 1, as reduced Gemini output is
                     }
                 }
                 embeddings.add(JSON.createObjectNode().set("values", values));
