@@ -104,11 +104,24 @@ function renderRun(run) {
   $('run-failed').textContent = fmt.int(run.failed);
   $('run-model').textContent = run.model + ' · ' + run.dimensions + ' d';
   $('run-started').textContent = fmt.time(run.startedAt);
+  $('run-index').textContent = indexText(run.searchIndex);
   $('run-last-error').hidden = !run.lastError;
   $('run-last-error').textContent = run.lastError ? 'Last error: ' + run.lastError : '';
   $('failure-count').textContent = fmt.int(run.failed);
   renderButtons();
   if (run.failed !== state.failedShown) loadFailures(run);
+}
+
+// The HNSW index a large run drops and rebuilds (docs/backfill.md): ops need to know searches are slow meanwhile.
+function indexText(idx) {
+  if (!idx) return '–';
+  switch (idx.state) {
+    case 'KEPT': return 'kept';
+    case 'DROPPED': return 'dropped for the run: searches are exact scans until it is rebuilt';
+    case 'BUILDING': return 'building since ' + fmt.time(idx.buildStartedAt);
+    case 'BUILT': return 'rebuilt' + (idx.buildSeconds != null ? ' in ' + Number(idx.buildSeconds).toFixed(1) + ' s' : '');
+    default: return idx.state;
+  }
 }
 
 function renderButtons() {
@@ -187,7 +200,12 @@ async function stream(id) {
       const event = buffer.slice(0, cut);
       buffer = buffer.slice(cut).replace(/^\r?\n\r?\n/, '');
       const data = event.split(/\r?\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
-      if (data && state.watching === id) renderRun(JSON.parse(data));
+      if (data && state.watching === id) {
+        const run = JSON.parse(data);
+        renderRun(run);
+        // The stream closes a tick after the last event: act on the end now, not then.
+        if (!ACTIVE.includes(run.status)) { reader.cancel().catch(() => {}); finished(id); return; }
+      }
     }
   }
   if (state.watching !== id) return;

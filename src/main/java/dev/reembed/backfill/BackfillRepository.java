@@ -140,6 +140,10 @@ public class BackfillRepository {
             }
             return runId;
         });
+        // Fresh statistics for the new items: with the planner still thinking the table is empty,
+        // every lease read all pending items and sorted them (a bitmap scan) instead of walking the
+        // first batchSize entries of backfill_items_todo in order; at 100k rows that was half a core.
+        analyze("backfill_items");
         return findRun(id).orElseThrow();
     }
 
@@ -269,12 +273,15 @@ public class BackfillRepository {
             }
             if (!gone.isEmpty()) {
                 try (PreparedStatement ps = c.prepareStatement("""
-                        with d as (delete from backfill_items where run_id = ? and question_id = any (?) returning 1)
+                        with d as (delete from backfill_items where run_id = ? and question_id = any (?) returning 1),
+                        f as (delete from backfill_failures where run_id = ? and question_id = any (?))
                         update backfill_runs set total = total - (select count(*) from d), updated_at = now(), version = version + 1
                         where id = ?""")) {
                     ps.setLong(1, runId);
                     ps.setArray(2, longs(c, gone));
                     ps.setLong(3, runId);
+                    ps.setArray(4, longs(c, gone));
+                    ps.setLong(5, runId);
                     ps.executeUpdate();
                 }
             }
@@ -294,15 +301,19 @@ public class BackfillRepository {
             long inputTokens) {
         String sql = """
                 with mine as (
+                    -- Locked and re-checked: a lease that expired and went to another worker since this
+                    -- statement's snapshot drops out here instead of being counted twice.
                     select s.* from backfill_vector_stage s
                     join backfill_items i on i.run_id = ? and i.question_id = s.id and i.state = 'LEASED' and i.lease_owner = ?
+                    join backfill_runs r on r.id = i.run_id and r.status <> 'CANCELLED'
+                    for update of i
                 ), written as (
                     update questions q set %1$s = mine.vec, %2$s = ?, %3$s = mine.hash, %4$s = now()
                     from mine where q.id = mine.id and q.content_hash = mine.hash and q.deleted_at is null
                     returning q.id
                 ), done as (
                     update backfill_items i set state = 'DONE', lease_owner = null, lease_expires_at = null, done_by = ?
-                    where i.run_id = ? and i.question_id in (select id from written)
+                    where i.run_id = ? and i.state = 'LEASED' and i.lease_owner = ? and i.question_id in (select id from written)
                     returning i.question_id
                 ), stale as (
                     update backfill_items i set state = 'PENDING', lease_owner = null, lease_expires_at = null
@@ -310,7 +321,7 @@ public class BackfillRepository {
                       and i.question_id not in (select id from written)
                     returning i.question_id
                 ), healed as (
-                    delete from backfill_failures f where f.run_id = ? and f.question_id in (select id from written)
+                    delete from backfill_failures f where f.run_id = ? and f.question_id in (select question_id from done)
                 ), counted as (
                     update backfill_runs set succeeded = succeeded + (select count(*) from done),
                            input_tokens = input_tokens + ?, updated_at = now(), version = version + 1
@@ -326,11 +337,12 @@ public class BackfillRepository {
                 ps.setString(3, model);
                 ps.setString(4, owner);
                 ps.setLong(5, runId);
-                ps.setLong(6, runId);
-                ps.setString(7, owner);
-                ps.setLong(8, runId);
-                ps.setLong(9, inputTokens);
-                ps.setLong(10, runId);
+                ps.setString(6, owner);
+                ps.setLong(7, runId);
+                ps.setString(8, owner);
+                ps.setLong(9, runId);
+                ps.setLong(10, inputTokens);
+                ps.setLong(11, runId);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     return new WriteOutcome(rs.getInt(1), rs.getInt(2));
@@ -459,6 +471,9 @@ public class BackfillRepository {
             if (run.status() != RunStatus.RUNNING) {
                 return run.status() == RunStatus.COMPLETED;
             }
+            if (run.indexPending()) {
+                return false; // the index the run dropped is built first (the worker does it; this row lock orders the two)
+            }
             if (exists(c, "select 1 from backfill_items where run_id = ? and state in ('PENDING','LEASED')", runId)
                     || sweep(c, run) > 0) {
                 return false;
@@ -514,10 +529,19 @@ public class BackfillRepository {
 
     /**
      * Queues a run's FAILED rows again (attempts reset) and re-opens the run if it had ended.
-     * Returns how many rows were queued.
+     * Returns how many rows were queued, or -1 when the run is cancelled (checked under the run's
+     * row lock, so that a cancel committing meanwhile cannot leave re-queued rows nobody works on).
      */
     public long retryFailures(long runId) {
         return transaction("Cannot retry failures of run " + runId, c -> {
+            try (PreparedStatement ps = c.prepareStatement("select status from backfill_runs where id = ? for update")) {
+                ps.setLong(1, runId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next() || RunStatus.CANCELLED.name().equals(rs.getString(1))) {
+                        return -1L;
+                    }
+                }
+            }
             try (PreparedStatement ps = c.prepareStatement("""
                     with queued as (
                         update backfill_items set state = 'PENDING', attempts = 0
@@ -784,10 +808,15 @@ public class BackfillRepository {
      * to filled, and stale statistics would keep searches off the HNSW index until autovacuum runs.
      */
     public void analyzeQuestions() {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("analyze questions")) {
+        analyze("questions");
+    }
+
+    /** {@code table}: a constant of this class, never input. */
+    private void analyze(String table) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("analyze " + table)) {
             ps.execute();
         } catch (SQLException e) {
-            throw new IllegalStateException("Cannot analyze questions", e);
+            throw new IllegalStateException("Cannot analyze " + table, e);
         }
     }
 

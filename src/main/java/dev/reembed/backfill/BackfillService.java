@@ -148,6 +148,9 @@ public class BackfillService {
         }
         try {
             long queued = repository.retryFailures(id);
+            if (queued < 0) {
+                throw ProblemException.conflict("Run " + id + " was cancelled; start a new run instead");
+            }
             LOG.infof("Backfill run %d: %d failed rows queued again", id, queued);
         } catch (BackfillRepository.ActiveRunExists e) {
             throw activeConflict(e.activeRunId);

@@ -71,10 +71,15 @@ public class SearchIndex {
         int workers = installed != null && !PgvectorVersion.parse(installed).isBefore(PgvectorVersion.PARALLEL_HNSW_FIX)
                 ? config.parallelWorkers() : 0;
         long started = System.nanoTime();
-        LOG.infof("Building search index idx_questions_embedding (hnsw m %d, ef_construction %d, maintenance_work_mem %s, %d parallel workers)",
-                hnsw.m(), hnsw.efConstruction(), config.maintenanceWorkMem(), workers);
         BuildOutcome outcome = repository.buildSearchIndex(hnsw.m(), hnsw.efConstruction(), config.maintenanceWorkMem(), workers,
-                st -> building = st);
+                st -> {
+                    building = st;
+                    if (st != null) { // the lock is ours and the build starts now
+                        LOG.infof("Building search index idx_questions_embedding (hnsw m %d, ef_construction %d, "
+                                + "maintenance_work_mem %s, %d parallel workers)", hnsw.m(), hnsw.efConstruction(),
+                                config.maintenanceWorkMem(), workers);
+                    }
+                });
         long nanos = System.nanoTime() - started;
         switch (outcome) {
             case BUILT -> {
