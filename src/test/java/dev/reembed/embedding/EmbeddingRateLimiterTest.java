@@ -12,17 +12,37 @@ class EmbeddingRateLimiterTest {
     final FakeTime time = new FakeTime();
 
     @Test
-    void requestsPerMinuteAllowsABurstThenSpacesRequests() throws Exception {
-        EmbeddingRateLimiter limiter = new EmbeddingRateLimiter(2, 1_000_000, time, time);
+    void requestsPerMinuteAllowsATenthOfAMinuteAtOnceThenSpacesRequests() throws Exception {
+        EmbeddingRateLimiter limiter = new EmbeddingRateLimiter(20, 1_000_000, time, time);
 
         limiter.acquire(10);
-        limiter.acquire(10);
+        limiter.acquire(10); // a tenth of 20 per minute: 2 at once
         assertThat(time.sleeps()).isEmpty();
 
         limiter.acquire(10);
-        assertThat(time.totalSlept()).isEqualTo(Duration.ofSeconds(30)); // 2 per minute = one per 30 s
+        assertThat(time.totalSlept()).isEqualTo(Duration.ofSeconds(3)); // 20 per minute = one per 3 s
         limiter.acquire(10);
-        assertThat(time.totalSlept()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(time.totalSlept()).isEqualTo(Duration.ofSeconds(6));
+    }
+
+    @Test
+    void noMinuteSeesMuchMoreThanTheQuota() throws Exception {
+        // A backfill starting on an idle limiter: 600 per minute, requests as fast as allowed for 3 minutes.
+        EmbeddingRateLimiter limiter = new EmbeddingRateLimiter(600, 1_000_000_000, time, time);
+        java.util.List<Long> sentAt = new java.util.ArrayList<>();
+        while (time.currentTimeNanos() < Duration.ofMinutes(3).toNanos()) {
+            limiter.acquire(1);
+            sentAt.add(time.currentTimeNanos());
+        }
+        long window = Duration.ofMinutes(1).toNanos();
+        int worst = 0;
+        for (int i = 0, j = 0; i < sentAt.size(); i++) {
+            while (sentAt.get(i) - sentAt.get(j) >= window) {
+                j++;
+            }
+            worst = Math.max(worst, i - j + 1);
+        }
+        assertThat(worst).as("requests in the busiest 60 s").isBetween(600, 660);
     }
 
     @Test
