@@ -43,6 +43,7 @@ public class BackfillWorker {
 
     private static final Logger LOG = Logger.getLogger(BackfillWorker.class);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    private static final Duration INDEX_WAIT = Duration.ofSeconds(5);
 
     private final BackfillRepository repository;
     private final EmbeddingProvider provider;
@@ -141,10 +142,12 @@ public class BackfillWorker {
             while (!stopping && repository.status(runId).orElse(RunStatus.CANCELLED) == RunStatus.RUNNING) {
                 List<Lease> leases = repository.lease(runId, owner, batchSize, config.leaseDuration());
                 if (leases.isEmpty()) {
-                    if (!repository.hasOpenItems(runId) && repository.findRun(runId).map(RunRow::indexPending).orElse(false)) {
+                    if (repository.findRun(runId).map(RunRow::indexPending).orElse(false) && !repository.hasOpenItems(runId)) {
                         // Every row is written: the index the run dropped comes back before the run completes.
                         if (!searchIndex.build()) {
-                            sleep(config.pollInterval()); // another worker or replica is building it
+                            // Another worker or replica builds it (minutes): look now and then, not every poll,
+                            // which would walk the dead entries of the items index while the build needs the CPU.
+                            sleep(INDEX_WAIT.compareTo(config.pollInterval()) > 0 ? INDEX_WAIT : config.pollInterval());
                         }
                         continue;
                     }
