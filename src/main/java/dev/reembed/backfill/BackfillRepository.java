@@ -626,6 +626,15 @@ public class BackfillRepository {
      */
     public void dropSearchIndexFor(long runId) {
         try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+            // Dropping needs only the schema; building it again needs the table. Never drop what
+            // this role could not put back.
+            try (ResultSet rs = st.executeQuery(
+                    "select pg_has_role(current_user, c.relowner, 'USAGE') from pg_class c where c.oid = 'questions'::regclass")) {
+                if (!rs.next() || !rs.getBoolean(1)) {
+                    throw new IllegalStateException("the service's database role does not own questions, so it could not build "
+                            + "the index again");
+                }
+            }
             try (PreparedStatement ps = c.prepareStatement("""
                     update backfill_runs set index_dropped_at = now(), index_build_started_at = null, index_built_at = null,
                            index_build_ms = null, updated_at = now(), version = version + 1
@@ -637,6 +646,32 @@ public class BackfillRepository {
             st.execute("drop index concurrently if exists " + INDEX);
         } catch (SQLException e) {
             throw new IllegalStateException("Cannot drop the search index for run " + runId, e);
+        }
+    }
+
+    /** Shows an error on a run that goes on (lastError), e.g. a failed index build. */
+    public void noteError(long runId, String message) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "update backfill_runs set last_error = ?, updated_at = now(), version = version + 1 where id = ?")) {
+            ps.setString(1, truncate(message));
+            ps.setLong(2, runId);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot record an error on run " + runId, e);
+        }
+    }
+
+    /** Undoes the record of a drop that failed: the run keeps the index (strategy KEEP, so it is not tried again). */
+    public void keepSearchIndexFor(long runId) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("""
+                        update backfill_runs set index_dropped_at = null, index_strategy = 'KEEP', updated_at = now(), version = version + 1
+                        where id = ? and index_built_at is null and index_build_started_at is null""")) {
+            ps.setLong(1, runId);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot record that run " + runId + " keeps the search index", e);
         }
     }
 
@@ -708,7 +743,9 @@ public class BackfillRepository {
                 }
                 try (PreparedStatement ps = c.prepareStatement("""
                         update backfill_runs set index_built_at = now(),
-                               index_build_ms = case when ? then ? else index_build_ms end, updated_at = now(), version = version + 1
+                               index_build_ms = case when ? then ? else index_build_ms end,
+                               last_error = case when last_error like 'Search index build failed%' then null else last_error end,
+                               updated_at = now(), version = version + 1
                         where index_dropped_at is not null and index_built_at is null""")) {
                     ps.setBoolean(1, outcome == BuildOutcome.BUILT);
                     ps.setLong(2, (System.nanoTime() - started) / 1_000_000);

@@ -144,7 +144,17 @@ public class BackfillWorker {
                 if (leases.isEmpty()) {
                     if (repository.findRun(runId).map(RunRow::indexPending).orElse(false) && !repository.hasOpenItems(runId)) {
                         // Every row is written: the index the run dropped comes back before the run completes.
-                        if (!searchIndex.build()) {
+                        boolean built;
+                        try {
+                            built = searchIndex.build();
+                        } catch (RuntimeException e) {
+                            // E.g. no right to create it: the rows are safe; say so on the run and try again later.
+                            LOG.warnf("Run %d: %s", runId, e.getMessage());
+                            repository.noteError(runId, "Search index build failed, retried every minute: " + e.getMessage());
+                            sleep(Duration.ofMinutes(1));
+                            continue;
+                        }
+                        if (!built) {
                             // Another worker or replica builds it (minutes): look now and then, not every poll,
                             // which would walk the dead entries of the items index while the build needs the CPU.
                             sleep(INDEX_WAIT.compareTo(config.pollInterval()) > 0 ? INDEX_WAIT : config.pollInterval());

@@ -56,7 +56,16 @@ public class SearchIndex {
         if (run.indexDroppedAt() != null || !drops(run.indexStrategy(), run.total())) {
             return;
         }
-        repository.dropSearchIndexFor(run.id());
+        try {
+            repository.dropSearchIndexFor(run.id());
+        } catch (RuntimeException e) {
+            // E.g. the service's role does not own questions (a schema changed outside reembed): the
+            // run goes on with the index in place, slower, rather than not at all.
+            repository.keepSearchIndexFor(run.id());
+            LOG.warnf("Backfill run %d: cannot drop the search index (%s); the run writes with it in place", run.id(),
+                    e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+            return;
+        }
         LOG.infof("Backfill run %d: search index idx_questions_embedding dropped for the run (%d rows, strategy %s); it is built "
                 + "again before the run completes, searches are exact scans until then", run.id(), run.total(), run.indexStrategy());
     }

@@ -60,6 +60,16 @@ final class BackfillTestSupport {
         return last;
     }
 
+    static void await(java.util.function.BooleanSupplier condition, Duration timeout) {
+        Instant end = Instant.now().plus(timeout);
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(end)) {
+                throw new AssertionError("condition not reached in " + timeout);
+            }
+            sleep(100);
+        }
+    }
+
     static JsonPath awaitStatus(long id, Set<String> statuses, Duration timeout) {
         return await(id, r -> statuses.contains(r.getString("status")), timeout);
     }
