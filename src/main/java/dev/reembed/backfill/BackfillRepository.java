@@ -600,26 +600,6 @@ public class BackfillRepository {
     static final long INDEX_BUILD_LOCK = 0x7265656d62656432L;
     private static final String INDEX = MigrationRepository.INDEX_NAME;
 
-    /** The search index as the catalog has it: empty when absent, false when a concurrent build left it invalid. */
-    public Optional<Boolean> searchIndexValid() {
-        try (Connection c = dataSource.getConnection()) {
-            return searchIndexValid(c);
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot read the search index", e);
-        }
-    }
-
-    private static Optional<Boolean> searchIndexValid(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("""
-                select i.indisvalid from pg_index i join pg_class x on x.oid = i.indexrelid
-                where x.relname = ? and i.indrelid = 'questions'::regclass""")) {
-            ps.setString(1, INDEX);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(rs.getBoolean(1)) : Optional.empty();
-            }
-        }
-    }
-
     /**
      * Records that the run drops the index, then drops it. In that order: a crash in between leaves
      * a run that must build an index it finds still there, which the build treats as done.
@@ -719,11 +699,11 @@ public class BackfillRepository {
                 }
             }
             try {
-                Optional<Boolean> valid = searchIndexValid(c);
+                MigrationRepository.IndexInfo index = MigrationRepository.embeddingIndex(c);
                 BuildOutcome outcome = BuildOutcome.FOUND;
                 long started = System.nanoTime();
-                if (!valid.orElse(false)) {
-                    if (valid.isPresent()) {
+                if (!index.present() || !index.valid()) {
+                    if (index.present()) { // invalid: left by an interrupted CONCURRENTLY build
                         st.execute("drop index concurrently if exists " + INDEX);
                     }
                     st.executeUpdate("""
@@ -759,17 +739,6 @@ public class BackfillRepository {
             }
         } catch (SQLException e) {
             throw new IllegalStateException("Cannot build the search index: " + e.getMessage(), e);
-        }
-    }
-
-    /** The installed pgvector version, for the parallel-build decision. */
-    public String pgvectorVersion() {
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement("select extversion from pg_extension where extname = 'vector'");
-                ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? rs.getString(1) : null;
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot read the pgvector version", e);
         }
     }
 

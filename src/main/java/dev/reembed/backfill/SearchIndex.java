@@ -11,6 +11,7 @@ import org.jboss.logging.Logger;
 import dev.reembed.backfill.BackfillRepository.BuildOutcome;
 import dev.reembed.backfill.BackfillRepository.RunRow;
 import dev.reembed.migration.MigrationConfig;
+import dev.reembed.migration.MigrationRepository;
 import dev.reembed.migration.PgvectorVersion;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -29,13 +30,18 @@ public class SearchIndex {
     private static final Logger LOG = Logger.getLogger(SearchIndex.class);
 
     private final BackfillRepository repository;
+    private final MigrationRepository schema;
     private final BackfillConfig.Index config;
     private final MigrationConfig.Hnsw hnsw;
     private final Timer builds;
     private volatile Statement building;
+    /** max_parallel_maintenance_workers of a build, from the pgvector version: read once, at the first build. */
+    private volatile Integer workers;
 
-    public SearchIndex(BackfillRepository repository, BackfillConfig config, MigrationConfig migration, MeterRegistry meters) {
+    public SearchIndex(BackfillRepository repository, MigrationRepository schema, BackfillConfig config, MigrationConfig migration,
+            MeterRegistry meters) {
         this.repository = repository;
+        this.schema = schema;
         this.config = config.index();
         this.hnsw = migration.hnsw();
         this.builds = Timer.builder("reembed.backfill.index.build").description("CREATE INDEX of the search index after a run")
@@ -75,10 +81,7 @@ public class SearchIndex {
      * building it: the caller waits and looks again.
      */
     boolean build() {
-        String installed = repository.pgvectorVersion();
-        // As V3: parallel HNSW builds before pgvector 0.8.2 could overflow a buffer.
-        int workers = installed != null && !PgvectorVersion.parse(installed).isBefore(PgvectorVersion.PARALLEL_HNSW_FIX)
-                ? config.parallelWorkers() : 0;
+        int workers = parallelWorkers();
         long started = System.nanoTime();
         BuildOutcome outcome = repository.buildSearchIndex(hnsw.m(), hnsw.efConstruction(), config.maintenanceWorkMem(), workers,
                 st -> {
@@ -99,6 +102,16 @@ public class SearchIndex {
             case NOT_NOW -> LOG.debug("Another session is building the search index");
         }
         return outcome != BuildOutcome.NOT_NOW;
+    }
+
+    /** As V3: parallel HNSW builds before pgvector 0.8.2 could overflow a buffer, so those build serially. */
+    private int parallelWorkers() {
+        if (workers == null) {
+            workers = schema.pgvectorVersion()
+                    .filter(v -> !PgvectorVersion.parse(v).isBefore(PgvectorVersion.PARALLEL_HNSW_FIX))
+                    .map(v -> config.parallelWorkers()).orElse(0);
+        }
+        return workers;
     }
 
     /** Shutdown: a build in progress is cancelled (it leaves an invalid index, which the next build replaces). */

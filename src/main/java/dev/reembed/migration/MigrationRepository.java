@@ -91,8 +91,16 @@ public class MigrationRepository {
     }
 
     public IndexInfo embeddingIndex() {
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement("""
+        try (Connection c = dataSource.getConnection()) {
+            return embeddingIndex(c);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot read the embedding index", e);
+        }
+    }
+
+    /** The same read on a connection of the caller's (the backfill's index build holds a lock on it). */
+    public static IndexInfo embeddingIndex(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
                         select i.indisvalid, am.amname, opc.opcname
                         from pg_class ic
                         join pg_index i on i.indexrelid = ic.oid
@@ -106,8 +114,6 @@ public class MigrationRepository {
                 }
                 return new IndexInfo(INDEX_NAME, true, rs.getBoolean(1), rs.getString(2), rs.getString(3));
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot read the embedding index", e);
         }
     }
 

@@ -2,7 +2,6 @@ package dev.reembed.backfill;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -13,7 +12,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -59,18 +57,8 @@ class BackfillProcessIT {
     }
 
     private Map<String, String> env() {
-        Map<String, String> env = new HashMap<>();
-        env.put("QUARKUS_DATASOURCE_JDBC_URL", dbConfig.get("quarkus.datasource.jdbc.url"));
-        env.put("QUARKUS_DATASOURCE_USERNAME", dbConfig.getOrDefault("quarkus.datasource.username", ""));
-        env.put("QUARKUS_DATASOURCE_PASSWORD", dbConfig.getOrDefault("quarkus.datasource.password", ""));
-        env.put("REEMBED_EMBEDDING_PROVIDER", "gemini");
-        env.put("REEMBED_GEMINI_BASE_URL", fake.baseUrl());
-        env.put("REEMBED_GEMINI_API_KEY", FakeGeminiApi.KEY);
-        env.put("REEMBED_EMBEDDING_REQUESTS_PER_MINUTE", "1000000");
-        env.put("REEMBED_EMBEDDING_TOKENS_PER_MINUTE", "1000000000");
-        env.put("REEMBED_BACKFILL_POLL_INTERVAL", "0.2s");
+        Map<String, String> env = ServiceProcess.againstFakeGemini(dbConfig, fake);
         env.put("REEMBED_BACKFILL_LEASE_DURATION", "3s"); // a dead replica's batch comes back quickly
-        env.put("REEMBED_BACKFILL_SWEEP_ENABLED", "false");
         return env;
     }
 

@@ -22,7 +22,6 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -572,18 +571,10 @@ class BackfillBench {
         }
 
         Map<String, String> env(FakeGeminiApi fake, int requestsPerMinute, long tokensPerMinute) {
-            Map<String, String> env = new HashMap<>();
-            env.put("QUARKUS_DATASOURCE_JDBC_URL", config.get("quarkus.datasource.jdbc.url"));
-            env.put("QUARKUS_DATASOURCE_USERNAME", config.getOrDefault("quarkus.datasource.username", ""));
-            env.put("QUARKUS_DATASOURCE_PASSWORD", config.getOrDefault("quarkus.datasource.password", ""));
-            env.put("REEMBED_EMBEDDING_PROVIDER", "gemini");
-            env.put("REEMBED_GEMINI_BASE_URL", fake.baseUrl());
-            env.put("REEMBED_GEMINI_API_KEY", FakeGeminiApi.KEY);
+            Map<String, String> env = ServiceProcess.againstFakeGemini(config, fake);
             env.put("REEMBED_MIGRATION_START_TARGET", "2");
             env.put("REEMBED_EMBEDDING_REQUESTS_PER_MINUTE", String.valueOf(requestsPerMinute));
             env.put("REEMBED_EMBEDDING_TOKENS_PER_MINUTE", String.valueOf(tokensPerMinute));
-            env.put("REEMBED_BACKFILL_POLL_INTERVAL", "0.2s");
-            env.put("REEMBED_BACKFILL_SWEEP_ENABLED", "false");
             return env;
         }
 

@@ -13,6 +13,8 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 
+import dev.reembed.embedding.gemini.FakeGeminiApi;
+
 /**
  * The packaged service (target/quarkus-app/quarkus-run.jar) as a separate process, for tests
  * that kill it or run several replicas.
@@ -123,6 +125,26 @@ public final class ServiceProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The environment of a service on a scratch database ({@code db}: ScratchDatabaseResource's
+     * settings) embedding through the fake Gemini API, with no client-side limits, a fast poll and
+     * no scheduled sweep. Mutable: callers add their own keys.
+     */
+    public static Map<String, String> againstFakeGemini(Map<String, String> db, FakeGeminiApi fake) {
+        Map<String, String> env = new HashMap<>();
+        env.put("QUARKUS_DATASOURCE_JDBC_URL", db.get("quarkus.datasource.jdbc.url"));
+        env.put("QUARKUS_DATASOURCE_USERNAME", db.getOrDefault("quarkus.datasource.username", ""));
+        env.put("QUARKUS_DATASOURCE_PASSWORD", db.getOrDefault("quarkus.datasource.password", ""));
+        env.put("REEMBED_EMBEDDING_PROVIDER", "gemini");
+        env.put("REEMBED_GEMINI_BASE_URL", fake.baseUrl());
+        env.put("REEMBED_GEMINI_API_KEY", FakeGeminiApi.KEY);
+        env.put("REEMBED_EMBEDDING_REQUESTS_PER_MINUTE", "1000000");
+        env.put("REEMBED_EMBEDDING_TOKENS_PER_MINUTE", "1000000000");
+        env.put("REEMBED_BACKFILL_POLL_INTERVAL", "0.2s");
+        env.put("REEMBED_BACKFILL_SWEEP_ENABLED", "false");
+        return env;
     }
 
     public static Path logFile(String name) {
