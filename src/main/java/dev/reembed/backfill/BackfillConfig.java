@@ -22,8 +22,14 @@ public interface BackfillConfig {
     @Max(64)
     int concurrency();
 
-    /** How long a leased batch stays a worker's before another replica may take it (a dead replica's work comes back). */
+    /**
+     * How long a leased batch stays a worker's without renewal: a killed replica's rows are taken
+     * over by the others after at most this long.
+     */
     Duration leaseDuration();
+
+    /** How often a replica renews the leases of its in-flight batches; at most half of {@link #leaseDuration()}. */
+    Duration leaseRenewal();
 
     /** Attempts of one row on transient errors before it is recorded as failed and skipped. */
     @Min(1)

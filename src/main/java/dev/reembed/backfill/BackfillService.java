@@ -9,7 +9,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
-import dev.reembed.backfill.BackfillRepository.RunRow;
 import dev.reembed.common.Problem;
 import dev.reembed.common.ProblemException;
 import dev.reembed.embedding.EmbeddingConfig;
@@ -27,7 +26,9 @@ public class BackfillService {
     private static final Logger LOG = Logger.getLogger(BackfillService.class);
     static final Scope DEFAULT_SCOPE = Scope.STALE;
 
-    private final BackfillRepository repository;
+    private final RunRepository runs;
+    private final LeaseRepository leases;
+    private final ScopeRepository scopes;
     private final MigrationRepository schema;
     private final ModelRegistry registry;
     private final EmbeddingProvider provider;
@@ -37,12 +38,15 @@ public class BackfillService {
     private final EmbeddingConfig embedding;
     private final GeminiConfig gemini;
 
-    public BackfillService(BackfillRepository repository, MigrationRepository schema, ModelRegistry registry,
+    public BackfillService(RunRepository runs, LeaseRepository leases, ScopeRepository scopes, MigrationRepository schema,
+            ModelRegistry registry,
             EmbeddingProvider provider, TargetConfig target, BackfillConfig config, ProgressTracker progress,
             EmbeddingConfig embedding, GeminiConfig gemini) {
         this.embedding = embedding;
         this.gemini = gemini;
-        this.repository = repository;
+        this.runs = runs;
+        this.leases = leases;
+        this.scopes = scopes;
         this.schema = schema;
         this.registry = registry;
         this.provider = provider;
@@ -73,11 +77,11 @@ public class BackfillService {
         int concurrency = r.concurrency() == null ? config.concurrency() : r.concurrency();
         try {
             IndexStrategy index = r.searchIndex() == null ? config.index().strategy() : r.searchIndex();
-            RunRow run = repository.createRun(spec.id(), dims, scope, batchSize, concurrency, spec.pricePerMillionTokens(), trigger,
+            RunRow run = runs.createRun(spec.id(), dims, scope, batchSize, concurrency, spec.pricePerMillionTokens(), trigger,
                     index);
             LOG.infof("Backfill run %d queued (%s): %d rows, scope %s", run.id(), trigger, run.total(), scope);
             return view(run);
-        } catch (BackfillRepository.ActiveRunExists e) {
+        } catch (ActiveRunExists e) {
             throw activeConflict(e.activeRunId);
         }
     }
@@ -86,9 +90,9 @@ public class BackfillService {
     public Estimate estimate(Scope scope, Integer batchSizeOverride) {
         Scope s = scope == null ? DEFAULT_SCOPE : scope;
         ModelSpec spec = registry.validateTarget(target.model(), target.dimensions());
-        long[] found = repository.estimateInScope(s, spec.id(), target.dimensions());
-        long rows = found[0];
-        long tokens = found[1];
+        ScopeRepository.InScope found = scopes.estimateInScope(s, spec.id(), target.dimensions());
+        long rows = found.rows();
+        long tokens = found.tokens();
         int batchSize = batchSizeOverride == null ? config.batchSize() : batchSizeOverride;
         long perRequest = switch (provider.name()) {
             case EmbeddingConfig.GEMINI -> Math.min(batchSize, gemini.batchSize());
@@ -111,7 +115,7 @@ public class BackfillService {
     }
 
     public List<Run> list() {
-        return repository.listRuns(200).stream().map(this::view).toList();
+        return runs.listRuns(200).stream().map(this::view).toList();
     }
 
     public Run get(long id) {
@@ -132,7 +136,7 @@ public class BackfillService {
 
     public FailurePage failures(long id, int limit, long after) {
         find(id);
-        var rows = repository.failures(id, limit, after);
+        var rows = leases.failures(id, limit, after);
         List<FailurePage.Item> items = rows.stream()
                 .map(f -> new FailurePage.Item(f.questionId(), f.attempts(), f.errorCode(), f.error(), f.lastAttemptAt()))
                 .toList();
@@ -147,12 +151,12 @@ public class BackfillService {
             throw ProblemException.conflict("Run " + id + " was cancelled; start a new run instead");
         }
         try {
-            long queued = repository.retryFailures(id);
+            long queued = runs.retryFailures(id);
             if (queued < 0) {
                 throw ProblemException.conflict("Run " + id + " was cancelled; start a new run instead");
             }
             LOG.infof("Backfill run %d: %d failed rows queued again", id, queued);
-        } catch (BackfillRepository.ActiveRunExists e) {
+        } catch (ActiveRunExists e) {
             throw activeConflict(e.activeRunId);
         }
         return get(id);
@@ -162,8 +166,8 @@ public class BackfillService {
         RunRow run = find(id);
         boolean moved;
         try {
-            moved = repository.transition(id, from, to, null);
-        } catch (BackfillRepository.ActiveRunExists e) {
+            moved = runs.transition(id, from, to, null);
+        } catch (ActiveRunExists e) {
             throw activeConflict(e.activeRunId);
         }
         if (!moved) {
@@ -175,7 +179,7 @@ public class BackfillService {
     }
 
     private RunRow find(long id) {
-        return repository.findRun(id).orElseThrow(() -> ProblemException.notFound("No backfill run " + id));
+        return runs.findRun(id).orElseThrow(() -> ProblemException.notFound("No backfill run " + id));
     }
 
     private static ProblemException activeConflict(long activeRunId) {

@@ -18,13 +18,16 @@ public class BackfillSweeper {
 
     private static final Logger LOG = Logger.getLogger(BackfillSweeper.class);
 
-    private final BackfillRepository repository;
+    private final RunRepository runs;
+    private final ScopeRepository scopes;
     private final BackfillService service;
     private final BackfillConfig config;
     private final TargetConfig target;
 
-    public BackfillSweeper(BackfillRepository repository, BackfillService service, BackfillConfig config, TargetConfig target) {
-        this.repository = repository;
+    public BackfillSweeper(RunRepository runs, ScopeRepository scopes, BackfillService service, BackfillConfig config,
+            TargetConfig target) {
+        this.runs = runs;
+        this.scopes = scopes;
         this.service = service;
         this.config = config;
         this.target = target;
@@ -40,14 +43,14 @@ public class BackfillSweeper {
 
     /** Returns the id of the run it started, or -1. */
     long sweepOnce() {
-        if (repository.activeRun().isPresent()) {
+        if (runs.activeRun().isPresent()) {
             return -1;
         }
-        var last = repository.lastRunFor(target.model(), target.dimensions());
+        var last = runs.lastRunFor(target.model(), target.dimensions());
         if (last.isEmpty() || last.get().status() != RunStatus.COMPLETED) {
             return -1;
         }
-        long stale = repository.countInScope(Scope.STALE, target.model(), target.dimensions());
+        long stale = scopes.countInScope(Scope.STALE, target.model(), target.dimensions());
         if (stale == 0) {
             return -1;
         }

@@ -4,22 +4,25 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
-import dev.reembed.backfill.BackfillRepository.Lease;
-import dev.reembed.backfill.BackfillRepository.RowFailure;
-import dev.reembed.backfill.BackfillRepository.RunRow;
-import dev.reembed.backfill.BackfillRepository.VectorWrite;
+import dev.reembed.backfill.LeaseRepository.Lease;
+import dev.reembed.backfill.LeaseRepository.Leased;
+import dev.reembed.backfill.LeaseRepository.RowFailure;
+import dev.reembed.backfill.VectorWriter.VectorWrite;
 import dev.reembed.embedding.DocumentText;
 import dev.reembed.embedding.EmbeddingBatch;
 import dev.reembed.embedding.EmbeddingException;
@@ -35,8 +38,9 @@ import io.quarkus.scheduler.Scheduled;
  * The backfill loop. Every replica looks for the active run each poll interval; while it is
  * RUNNING, the replica keeps {@code concurrency} workers on it. A worker leases a batch of rows
  * (primary-key order), calls the provider with no transaction open, and writes the vectors, the
- * checkpoint and the counters in one statement. Threads are managed here rather than by a
- * scheduler because their number follows the run's {@code concurrency}, which changes per run.
+ * checkpoint and the counters in one statement. While a call is in flight its leases are renewed,
+ * so that the lease can be short: a killed replica's rows come back within it. Threads are managed
+ * here rather than by a scheduler because their number follows the run's {@code concurrency}.
  */
 @ApplicationScoped
 public class BackfillWorker {
@@ -45,9 +49,43 @@ public class BackfillWorker {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     private static final Duration INDEX_WAIT = Duration.ofSeconds(5);
 
-    private final BackfillRepository repository;
+    /** What became of one leased batch, and so what the worker does next. */
+    sealed interface Outcome {
+        /** Written (or given back for another worker): take the next batch now. */
+        record Done() implements Outcome {
+        }
+
+        /** The provider said how long to wait before the next call. */
+        record Wait(Duration delay) implements Outcome {
+        }
+
+        /** A transient failure without a delay: back off by the number of failures in a row. */
+        record BackOff() implements Outcome {
+        }
+
+        /** The run is no longer RUNNING here (paused, cancelled, or this replica is stopping). */
+        record Stopped() implements Outcome {
+        }
+
+        Outcome DONE = new Done();
+        Outcome BACK_OFF = new BackOff();
+        Outcome STOPPED = new Stopped();
+    }
+
+    /** What a worker reads of its run once: the run's model, dimension and batch size do not change. */
+    private record Job(long runId, String model, int dimensions, int batchSize, String owner) {
+    }
+
+    private record InFlight(long runId, LeaseRepository.Held held) {
+    }
+
+    private final RunRepository runs;
+    private final LeaseRepository leases;
+    private final VectorWriter writer;
     private final EmbeddingProvider provider;
     private final BackfillConfig config;
+    private final SearchIndex searchIndex;
+    private final MeterRegistry meters;
     private final Clock clock = Clock.systemUTC();
     private final String replica = UUID.randomUUID().toString().substring(0, 8);
     private final AtomicInteger workerNumbers = new AtomicInteger();
@@ -58,21 +96,29 @@ public class BackfillWorker {
         t.setDaemon(true);
         return t;
     });
+    /** The batches this replica's workers hold, by worker: renewed until they are written or given back. */
+    private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
     private volatile boolean stopping;
-    private volatile long workingOn = -1;
+    /** The run this replica's health belongs to: id and creation time (ids restart after a truncate). */
+    private volatile String workingOn = "";
     private volatile ProviderHealth health;
 
     private final Counter rowsEmbedded;
     private final Timer writeTimer;
     private final BusyClock writing = new BusyClock();
-    private final MeterRegistry meters;
-    private final SearchIndex searchIndex;
     /** A build of an index left dropped by an ended run is under way in this replica. */
     private final AtomicBoolean healing = new AtomicBoolean();
 
-    public BackfillWorker(BackfillRepository repository, EmbeddingProvider provider, BackfillConfig config, MeterRegistry meters,
-            SearchIndex searchIndex) {
-        this.repository = repository;
+    public BackfillWorker(RunRepository runs, LeaseRepository leases, VectorWriter writer, EmbeddingProvider provider,
+            BackfillConfig config, MeterRegistry meters, SearchIndex searchIndex) {
+        if (config.leaseRenewal().multipliedBy(2).compareTo(config.leaseDuration()) > 0) {
+            throw new IllegalArgumentException("reembed.backfill.lease-renewal (" + config.leaseRenewal()
+                    + ") must be at most half of reembed.backfill.lease-duration (" + config.leaseDuration()
+                    + "), or a slow call would lose its rows to another worker");
+        }
+        this.runs = runs;
+        this.leases = leases;
+        this.writer = writer;
         this.provider = provider;
         this.config = config;
         this.meters = meters;
@@ -91,24 +137,39 @@ public class BackfillWorker {
         if (stopping) {
             return;
         }
-        RunRow run = repository.activeRun().orElse(null);
+        RunRow run = runs.activeRun().orElse(null);
         if (run == null) {
             healIndex();
             return;
         }
-        if (run.status() == RunStatus.QUEUED && repository.transition(run.id(), List.of(RunStatus.QUEUED), RunStatus.RUNNING, null)) {
+        if (run.status() == RunStatus.QUEUED && runs.transition(run.id(), List.of(RunStatus.QUEUED), RunStatus.RUNNING, null)) {
             LOG.infof("Backfill run %d started: %d rows, scope %s, %s at %d d, batches of %d, %d in flight", run.id(), run.total(),
                     run.scope(), run.model(), run.dimensions(), run.batchSize(), run.concurrency());
-            run = repository.findRun(run.id()).orElseThrow();
+            run = runs.findRun(run.id()).orElseThrow();
         }
         if (run.status() == RunStatus.RUNNING) {
             ensureWorkers(run);
         }
     }
 
+    /** Keeps the leases of in-flight batches: a live replica's rows stay its own however slow the call. */
+    @Scheduled(every = "${reembed.backfill.lease-renewal}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void renewLeases() {
+        Map<Long, List<LeaseRepository.Held>> byRun = inFlight.values().stream()
+                .collect(Collectors.groupingBy(InFlight::runId, Collectors.mapping(InFlight::held, Collectors.toList())));
+        byRun.forEach((runId, held) -> {
+            try {
+                leases.renew(runId, config.leaseDuration(), held);
+            } catch (RuntimeException e) {
+                // E.g. the database restarting: the leases last lease-duration, the next renewal may make it.
+                LOG.warnf("Run %d: cannot renew the leases of %d batches: %s", runId, held.size(), e.getMessage());
+            }
+        });
+    }
+
     /** An ended run (cancelled, failed, or cut off) left the index dropped: build it, off the scheduler thread. */
     private void healIndex() {
-        if (repository.indexPending() && healing.compareAndSet(false, true)) {
+        if (searchIndex.pending() && healing.compareAndSet(false, true)) {
             threads.execute(() -> {
                 try {
                     searchIndex.build();
@@ -122,182 +183,201 @@ public class BackfillWorker {
     }
 
     private synchronized void ensureWorkers(RunRow run) {
-        if (workingOn != run.id()) {
-            workingOn = run.id();
+        String key = run.id() + "@" + run.createdAt();
+        if (!key.equals(workingOn)) {
+            workingOn = key;
             health = new ProviderHealth(clock, config.outagePauseAfter());
         }
         searchIndex.beforeRun(run); // each poll, idempotent: also after a restart between the start and the drop
         while (workers.get() < run.concurrency()) {
-            String owner = replica + "/" + UUID.randomUUID().toString().substring(0, 8);
-            long runId = run.id();
-            int batchSize = run.batchSize();
+            Job job = new Job(run.id(), run.model(), run.dimensions(), run.batchSize(),
+                    replica + "/" + UUID.randomUUID().toString().substring(0, 8));
             workers.incrementAndGet();
-            threads.execute(() -> work(runId, batchSize, owner));
+            threads.execute(() -> work(job));
         }
     }
 
-    private void work(long runId, int batchSize, String owner) {
+    private void work(Job job) {
         try {
             int failures = 0;
-            while (!stopping && repository.status(runId).orElse(RunStatus.CANCELLED) == RunStatus.RUNNING) {
-                List<Lease> leases = repository.lease(runId, owner, batchSize, config.leaseDuration());
-                if (leases.isEmpty()) {
-                    if (repository.findRun(runId).map(RunRow::indexPending).orElse(false) && !repository.hasOpenItems(runId)) {
-                        // Every row is written: the index the run dropped comes back before the run completes.
-                        boolean built;
-                        try {
-                            built = searchIndex.build();
-                        } catch (RuntimeException e) {
-                            // E.g. no right to create it: the rows are safe; say so on the run and try again later.
-                            LOG.warnf("Run %d: %s", runId, e.getMessage());
-                            repository.noteError(runId, "Search index build failed, retried every minute: " + e.getMessage());
-                            sleep(Duration.ofMinutes(1));
-                            continue;
-                        }
-                        if (!built) {
-                            // Another worker or replica builds it (minutes): look now and then, not every poll,
-                            // which would walk the dead entries of the items index while the build needs the CPU.
-                            sleep(INDEX_WAIT.compareTo(config.pollInterval()) > 0 ? INDEX_WAIT : config.pollInterval());
-                        }
-                        continue;
-                    }
-                    if (repository.completeIfDone(runId)) {
-                        repository.analyzeQuestions();
-                        RunRow done = repository.findRun(runId).orElseThrow();
-                        LOG.infof("Backfill run %d completed: %d succeeded, %d failed, %d input tokens", runId, done.succeeded(),
-                                done.failed(), done.inputTokens());
+            while (!stopping) {
+                Leased leased = leases.lease(job.runId(), job.owner(), job.batchSize(), config.leaseDuration());
+                if (leased.leases().isEmpty()) {
+                    if (!nothingToLease(job)) {
                         return;
                     }
-                    sleep(config.pollInterval()); // other workers hold the last leases, or the sweep added rows
                     continue;
                 }
-                Duration wait = process(runId, owner, leases);
-                failures = wait.isZero() ? 0 : failures + 1;
-                if (!wait.isZero()) {
-                    sleep(wait.compareTo(Duration.ZERO) > 0 ? wait : backoff(failures));
+                Outcome outcome;
+                inFlight.put(job.owner(), new InFlight(job.runId(),
+                        new LeaseRepository.Held(job.owner(), ids(leased.leases()))));
+                try {
+                    outcome = process(job, leased.generation(), leased.leases());
+                } finally {
+                    inFlight.remove(job.owner());
+                }
+                if (outcome instanceof Outcome.Stopped) {
+                    return;
+                }
+                failures = outcome instanceof Outcome.Done ? 0 : failures + 1;
+                if (outcome instanceof Outcome.Wait w) {
+                    sleep(w.delay());
+                } else if (outcome instanceof Outcome.BackOff) {
+                    sleep(backoff(failures));
                 }
             }
         } catch (RuntimeException e) {
-            LOG.errorf(e, "Backfill worker %s stopped on an unexpected error; its leases return when they expire", owner);
+            LOG.errorf(e, "Backfill worker %s stopped on an unexpected error; its leases return when they expire", job.owner());
         } finally {
             workers.decrementAndGet();
         }
     }
 
     /**
-     * Embeds and writes one leased batch. Returns zero when the batch went through, a positive
-     * wait the provider asked for, or a negative duration for "back off by the failure count".
+     * No row could be leased: the run is no longer RUNNING, or other workers hold the last rows, or
+     * every row is written and the run ends (its index built first). Returns false when this worker
+     * is done with the run.
      */
-    Duration process(long runId, String owner, List<Lease> leases) {
-        // A pause or cancel must stop provider calls: look once more, right before calling.
-        if (repository.status(runId).orElse(RunStatus.CANCELLED) != RunStatus.RUNNING) {
-            repository.release(runId, owner, ids(leases));
-            return Duration.ZERO;
+    private boolean nothingToLease(Job job) {
+        RunRow run = runs.findRun(job.runId()).orElse(null);
+        if (run == null || run.status() != RunStatus.RUNNING) {
+            return false;
         }
-        RunRow run = repository.findRun(runId).orElseThrow();
-        EmbeddingBatch batch;
+        if (run.indexPending() && !runs.hasOpenItems(job.runId())) {
+            // Every row is written: the index the run dropped comes back before the run completes.
+            try {
+                if (!searchIndex.build()) {
+                    // Another worker or replica builds it (minutes): look now and then, not every poll,
+                    // which would walk the dead entries of the items index while the build needs the CPU.
+                    sleep(INDEX_WAIT.compareTo(config.pollInterval()) > 0 ? INDEX_WAIT : config.pollInterval());
+                }
+            } catch (RuntimeException e) {
+                // E.g. no right to create it: the rows are safe; say so on the run and try again later.
+                LOG.warnf("Run %d: %s", job.runId(), e.getMessage());
+                runs.noteError(job.runId(), "Search index build failed, retried every minute: " + e.getMessage());
+                sleep(Duration.ofMinutes(1));
+            }
+            return true;
+        }
+        if (runs.completeIfDone(job.runId())) {
+            runs.analyzeQuestions();
+            RunRow done = runs.findRun(job.runId()).orElseThrow();
+            LOG.infof("Backfill run %d completed: %d succeeded, %d failed, %d input tokens", job.runId(), done.succeeded(),
+                    done.failed(), done.inputTokens());
+            return false;
+        }
+        sleep(config.pollInterval()); // other workers hold the last leases, or the sweep added rows
+        return true;
+    }
+
+    /** Embeds and writes one leased batch, leased in the run's {@code generation}. */
+    Outcome process(Job job, int generation, List<Lease> batch) {
+        ProviderHealth health = this.health;
+        health.starting(generation);
+        EmbeddingBatch embedded;
         try {
-            batch = provider.embedDocuments(leases.stream().map(l -> new DocumentText(l.title(), l.content())).toList());
+            embedded = provider.embedDocuments(batch.stream().map(l -> new DocumentText(l.title(), l.content())).toList());
         } catch (EmbeddingException e) {
-            return failed(run, owner, leases, e);
+            return failed(job, generation, batch, e);
         } catch (RuntimeException e) {
-            LOG.errorf(e, "Run %d: the provider failed unexpectedly", runId);
-            return failed(run, owner, leases, new EmbeddingException(EmbeddingException.Code.INTERNAL, String.valueOf(e.getMessage())));
+            LOG.errorf(e, "Run %d: the provider failed unexpectedly", job.runId());
+            return failed(job, generation, batch,
+                    new EmbeddingException(EmbeddingException.Code.INTERNAL, String.valueOf(e.getMessage())));
         }
-        health.success();
-        if (batch.size() != leases.size() || batch.vectors().stream().anyMatch(v -> v.length != run.dimensions())) {
-            return failed(run, owner, leases, new EmbeddingException(EmbeddingException.Code.BAD_RESPONSE,
-                    "the provider answered " + batch.size() + " vectors of the wrong size for " + leases.size() + " texts"));
+        if (embedded.size() != batch.size() || embedded.vectors().stream().anyMatch(v -> v.length != job.dimensions())) {
+            return failed(job, generation, batch, new EmbeddingException(EmbeddingException.Code.BAD_RESPONSE,
+                    "the provider answered " + embedded.size() + " vectors of the wrong size for " + batch.size() + " texts"));
         }
-        if (repository.status(runId).orElse(RunStatus.CANCELLED) == RunStatus.CANCELLED) {
-            repository.release(runId, owner, ids(leases)); // cancel keeps what was committed, nothing after
-            return Duration.ZERO;
+        health.success(generation);
+        if (runs.state(job.runId()).map(RunRow.State::status).orElse(RunStatus.CANCELLED) == RunStatus.CANCELLED) {
+            leases.release(job.runId(), job.owner(), ids(batch)); // cancel keeps what was committed, nothing after
+            return Outcome.STOPPED;
         }
-        List<VectorWrite> writes = new ArrayList<>(leases.size());
-        for (int i = 0; i < leases.size(); i++) {
-            writes.add(new VectorWrite(leases.get(i).questionId(), batch.vectors().get(i), leases.get(i).contentHash()));
+        List<VectorWrite> writes = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            writes.add(new VectorWrite(batch.get(i).questionId(), embedded.vectors().get(i), batch.get(i).contentHash()));
         }
         long started = writing.start();
-        BackfillRepository.WriteOutcome outcome;
+        VectorWriter.WriteOutcome outcome;
         try {
-            outcome = repository.writeVectors(VectorColumn.EMBEDDING, runId, owner, run.model(), writes, batch.inputTokens());
+            outcome = writer.writeVectors(VectorColumn.EMBEDDING, job.runId(), job.owner(), job.model(), writes, embedded.inputTokens());
         } finally {
             writeTimer.record(Duration.ofNanos(writing.stop(started)));
         }
         rowsEmbedded.increment(outcome.written());
         if (outcome.changedSinceRead() > 0) {
-            LOG.debugf("Run %d: %d rows changed while they were embedded; they stay pending", runId, outcome.changedSinceRead());
+            LOG.debugf("Run %d: %d rows changed while they were embedded; they stay pending", job.runId(), outcome.changedSinceRead());
         }
-        return Duration.ZERO;
+        return Outcome.DONE;
     }
 
-    private Duration failed(RunRow run, String owner, List<Lease> leases, EmbeddingException e) {
+    private Outcome failed(Job job, int generation, List<Lease> batch, EmbeddingException e) {
         if (stopping) {
             // Shutting down: the client may be closing under the call. Not the provider's fault, not
             // the rows': give them back and leave the run as it is (a RUNNING run carries on at restart).
-            repository.release(run.id(), owner, ids(leases));
-            return Duration.ZERO;
+            leases.release(job.runId(), job.owner(), ids(batch));
+            return Outcome.STOPPED;
         }
         Counter.builder("reembed.backfill.failures").description("Rows of failed provider calls, by error code")
-                .tag("code", e.code().name()).register(meters).increment(leases.size());
-        switch (e.code()) {
-            case INVALID_ARGUMENT, INPUT_TOO_LONG -> {
-                return rejected(run, owner, leases, e);
+                .tag("code", e.code().name()).register(meters).increment(batch.size());
+        ProviderHealth.Verdict verdict = health.failure(e, generation);
+        switch (verdict) {
+            case REJECTED -> {
+                return rejected(job, generation, batch, e);
             }
-            case DAILY_QUOTA_EXHAUSTED, UNAUTHENTICATED, PERMISSION_DENIED, INTERNAL -> {
-                // Nothing will succeed until an operator acts: pause rather than fail rows.
-                repository.release(run.id(), owner, ids(leases));
-                pause(run, e.getMessage());
-                return Duration.ZERO;
+            case COUNT_ATTEMPT -> leases.recordFailures(job.runId(), job.owner(), rowFailures(batch, e), config.maxAttempts(), true);
+            case STALE -> {
+                // Began before the run was last resumed: the rows go back and are embedded in this generation.
+                leases.release(job.runId(), job.owner(), ids(batch));
+                return Outcome.DONE;
             }
-            default -> {
-                health.failure();
-                if (health.healthy()) {
-                    // Other calls succeed: this batch's rows use up an attempt, and fail after the last.
-                    repository.recordFailures(run.id(), owner, rowFailures(leases, e), config.maxAttempts(), true);
-                } else {
-                    repository.release(run.id(), owner, ids(leases));
-                    if (health.down()) {
-                        pause(run, "Provider outage: every call failed for " + health.failingFor().toSeconds() + " s. Last error: "
-                                + e.getMessage());
-                    }
-                }
-                return e.retryAfter().orElse(Duration.ofMillis(-1));
-            }
+            case PAUSE, HOLD, OUTAGE -> leases.release(job.runId(), job.owner(), ids(batch));
         }
+        if (verdict == ProviderHealth.Verdict.PAUSE) {
+            pause(job, generation, e.getMessage());
+            return Outcome.STOPPED;
+        }
+        if (verdict == ProviderHealth.Verdict.OUTAGE) {
+            pause(job, generation, "Provider outage: every call failed for " + health.failingFor().toSeconds()
+                    + " s. Last error: " + e.getMessage());
+        }
+        return e.retryAfter().<Outcome>map(Outcome.Wait::new).orElse(Outcome.BACK_OFF);
     }
 
     /** A 400 names a batch, not a row: halve it until the offending rows stand alone, and fail only those. */
-    private Duration rejected(RunRow run, String owner, List<Lease> leases, EmbeddingException e) {
-        if (leases.size() == 1) {
-            repository.recordFailures(run.id(), owner, rowFailures(leases, e), config.maxAttempts(), false);
-            return Duration.ZERO;
+    private Outcome rejected(Job job, int generation, List<Lease> batch, EmbeddingException e) {
+        if (batch.size() == 1) {
+            leases.recordFailures(job.runId(), job.owner(), rowFailures(batch, e), config.maxAttempts(), false);
+            return Outcome.DONE;
         }
         if (e.code() == EmbeddingException.Code.INPUT_TOO_LONG && !e.itemIndexes().isEmpty()
-                && e.itemIndexes().size() < leases.size()) {
-            List<Lease> bad = e.itemIndexes().stream().map(leases::get).toList();
-            repository.recordFailures(run.id(), owner, rowFailures(bad, e), config.maxAttempts(), false);
-            List<Lease> rest = leases.stream().filter(l -> !bad.contains(l)).toList();
-            return process(run.id(), owner, rest);
+                && e.itemIndexes().size() < batch.size()) {
+            List<Lease> bad = e.itemIndexes().stream().map(batch::get).toList();
+            leases.recordFailures(job.runId(), job.owner(), rowFailures(bad, e), config.maxAttempts(), false);
+            return process(job, generation, batch.stream().filter(l -> !bad.contains(l)).toList());
         }
-        int half = leases.size() / 2;
-        Duration first = process(run.id(), owner, leases.subList(0, half));
-        Duration second = process(run.id(), owner, leases.subList(half, leases.size()));
-        return first.isZero() ? second : first;
+        int half = batch.size() / 2;
+        Outcome first = process(job, generation, batch.subList(0, half));
+        if (first instanceof Outcome.Stopped) {
+            leases.release(job.runId(), job.owner(), ids(batch.subList(half, batch.size())));
+            return first;
+        }
+        Outcome second = process(job, generation, batch.subList(half, batch.size()));
+        return first instanceof Outcome.Done ? second : first;
     }
 
-    private void pause(RunRow run, String reason) {
-        if (repository.transition(run.id(), List.of(RunStatus.RUNNING), RunStatus.PAUSED, reason)) {
-            LOG.warnf("Backfill run %d paused: %s", run.id(), reason);
+    private void pause(Job job, int generation, String reason) {
+        if (runs.pause(job.runId(), generation, reason)) {
+            LOG.warnf("Backfill run %d paused: %s", job.runId(), reason);
         }
     }
 
-    private static List<RowFailure> rowFailures(List<Lease> leases, EmbeddingException e) {
-        return leases.stream().map(l -> new RowFailure(l.questionId(), e.code().name(), e.getMessage())).toList();
+    private static List<RowFailure> rowFailures(List<Lease> batch, EmbeddingException e) {
+        return batch.stream().map(l -> new RowFailure(l.questionId(), e.code().name(), e.getMessage())).toList();
     }
 
-    private static List<Long> ids(List<Lease> leases) {
-        return leases.stream().map(Lease::questionId).toList();
+    private static List<Long> ids(List<Lease> batch) {
+        return batch.stream().map(Lease::questionId).toList();
     }
 
     private Duration backoff(int failures) {
@@ -327,42 +407,5 @@ public class BackfillWorker {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /**
-     * Wall time during which at least one write was in flight, across workers: rows written divided
-     * by it is the write path's own throughput, apart from the provider's latency. (A Micrometer
-     * LongTaskTimer measures the sum over tasks, not their union.)
-     */
-    static final class BusyClock {
-        private int inFlight;
-        private long since;
-        private long busyNanos;
-
-        synchronized long start() {
-            long now = System.nanoTime();
-            if (inFlight++ == 0) {
-                since = now;
-            }
-            return now;
-        }
-
-        /** Returns this write's own duration. */
-        synchronized long stop(long started) {
-            long now = System.nanoTime();
-            if (--inFlight == 0) {
-                busyNanos += now - since;
-            }
-            return now - started;
-        }
-
-        synchronized double seconds() {
-            return (busyNanos + (inFlight > 0 ? System.nanoTime() - since : 0)) / 1e9;
-        }
-    }
-
-    /** Workers of this replica, for the health check and tests. */
-    public int activeWorkers() {
-        return workers.get();
     }
 }

@@ -24,14 +24,14 @@ public class ProgressTracker {
     private record Sample(Instant at, long processed) {
     }
 
-    private final BackfillRepository repository;
+    private final RunRepository repository;
     private final Deque<Sample> samples = new ArrayDeque<>();
     private long runId = -1;
 
     /** The active run as last sampled, for the gauges (null: none). */
-    private volatile BackfillRepository.RunRow active;
+    private volatile RunRow active;
 
-    public ProgressTracker(BackfillRepository repository, MeterRegistry meters) {
+    public ProgressTracker(RunRepository repository, MeterRegistry meters) {
         this.repository = repository;
         for (RunStatus status : RunStatus.ACTIVE) {
             Gauge.builder("reembed.backfill.run.active", () -> active != null && active.status() == status ? 1 : 0)
@@ -46,7 +46,7 @@ public class ProgressTracker {
     @Scheduled(every = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void sample() {
         active = repository.activeRun().orElse(null);
-        BackfillRepository.RunRow r = active;
+        RunRow r = active;
         if (r != null && r.status() == RunStatus.RUNNING) {
             record(r.id(), r.succeeded() + r.failed());
         }

@@ -8,8 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
-import dev.reembed.backfill.BackfillRepository.BuildOutcome;
-import dev.reembed.backfill.BackfillRepository.RunRow;
+import dev.reembed.backfill.SearchIndexRepository.BuildOutcome;
 import dev.reembed.migration.MigrationConfig;
 import dev.reembed.migration.MigrationRepository;
 import dev.reembed.migration.PgvectorVersion;
@@ -29,7 +28,7 @@ public class SearchIndex {
 
     private static final Logger LOG = Logger.getLogger(SearchIndex.class);
 
-    private final BackfillRepository repository;
+    private final SearchIndexRepository repository;
     private final MigrationRepository schema;
     private final BackfillConfig.Index config;
     private final MigrationConfig.Hnsw hnsw;
@@ -38,7 +37,7 @@ public class SearchIndex {
     /** max_parallel_maintenance_workers of a build, from the pgvector version: read once, at the first build. */
     private volatile Integer workers;
 
-    public SearchIndex(BackfillRepository repository, MigrationRepository schema, BackfillConfig config, MigrationConfig migration,
+    public SearchIndex(SearchIndexRepository repository, MigrationRepository schema, BackfillConfig config, MigrationConfig migration,
             MeterRegistry meters) {
         this.repository = repository;
         this.schema = schema;
@@ -46,6 +45,11 @@ public class SearchIndex {
         this.hnsw = migration.hnsw();
         this.builds = Timer.builder("reembed.backfill.index.build").description("CREATE INDEX of the search index after a run")
                 .register(meters);
+    }
+
+    /** A run dropped the index and it is not back yet (the run ended before building it, or is about to). */
+    boolean pending() {
+        return repository.indexPending();
     }
 
     /** Whether a run of this strategy and size drops the index. */

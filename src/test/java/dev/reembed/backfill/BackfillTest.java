@@ -57,7 +57,7 @@ class BackfillTest {
                     "reembed.backfill.lease-duration", "30s",
                     "reembed.embedding.max-backoff", "500ms",
                     "reembed.embedding.max-retries", "3",
-                    "reembed.gemini.read-timeout", "1s"));
+                    "reembed.gemini.read-timeout", "10s")); // > the hold of a gated call
         }
 
         @Override
@@ -291,7 +291,7 @@ class BackfillTest {
     @Test
     void completesUnderAFaultMixWithNothingMissing() {
         seed(db, 600);
-        fake.mix(42, 0.10, 0.05, 0.01, 1500);
+        fake.mix(42, 0.10, 0.05, 0.01, 10_500); // 1 % answered after the read timeout
         long id = start(Map.of("batchSize", 5, "concurrency", 3));
         JsonPath done = awaitStatus(id, Set.of("COMPLETED"), Duration.ofSeconds(90));
         assertThat(notCovered(db)).isZero();
@@ -378,6 +378,40 @@ class BackfillTest {
         given().post("/api/backfills/" + id + "/resume").then().statusCode(200);
         JsonPath done = awaitStatus(id, Set.of("COMPLETED"), Duration.ofSeconds(30));
         assertThat(done.getString("lastError")).isNull();
+        assertThat(notCovered(db)).isZero();
+    }
+
+    /**
+     * The race a fresh clone once failed on: a call already in flight (inside its retries) when the
+     * run paused for an outage fails after the resume. It began in the run's previous generation,
+     * so it must neither count against its rows nor pause the resumed run.
+     */
+    @Test
+    void aCallInFlightAcrossAPauseCannotPauseTheResumedRun() throws Exception {
+        seed(db, 30);
+        fake.down(503);
+        FakeGeminiApi.Gate inFlight = fake.holdNext();
+        long id = start(Map.of("batchSize", 10, "concurrency", 2));
+        inFlight.awaitHeld(Duration.ofSeconds(30));
+        // the other worker's calls all fail: an outage, and the run pauses with the call still held
+        awaitStatus(id, Set.of("PAUSED"), Duration.ofSeconds(60));
+
+        fake.down(null);
+        FakeGeminiApi.Gate resumedFirst = fake.holdNext(); // no call of the resumed run succeeds before the old one fails
+        given().post("/api/backfills/" + id + "/resume").then().statusCode(200);
+        resumedFirst.awaitHeld(Duration.ofSeconds(30));
+        int before = fake.requests().size();
+        fake.enqueue(new FakeGeminiApi.ServerError(503), new FakeGeminiApi.ServerError(503), new FakeGeminiApi.ServerError(503));
+        inFlight.answer(new FakeGeminiApi.ServerError(503)); // and its 3 retries get the 3 queued 503s: it fails now
+        // Judged either way once the run is PAUSED again (the bug) or the old worker calls again (its rows went back)
+        await(() -> "PAUSED".equals(run(id).getString("status")) || fake.requests().size() > before + 3, Duration.ofSeconds(30));
+        resumedFirst.pass();
+
+        JsonPath done = awaitStatus(id, Set.of("COMPLETED", "PAUSED"), Duration.ofSeconds(30));
+        assertThat(done.getString("status")).as("the stale failure paused the resumed run: %s", done.getString("lastError"))
+                .isEqualTo("COMPLETED");
+        assertThat(done.getString("lastError")).isNull();
+        assertThat(done.getLong("failed")).isZero();
         assertThat(notCovered(db)).isZero();
     }
 

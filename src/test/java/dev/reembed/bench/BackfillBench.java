@@ -38,7 +38,7 @@ import org.postgresql.PGConnection;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.reembed.backfill.BackfillRepository;
+import dev.reembed.backfill.VectorWriter;
 import dev.reembed.backfill.VectorColumn;
 import dev.reembed.embedding.gemini.FakeGeminiApi;
 import dev.reembed.testing.ScratchDatabaseResource;
@@ -180,7 +180,7 @@ class BackfillBench {
         }
     }
 
-    // --- 1b, the write path alone: the service's own BackfillRepository.writeVectors vs COPY ----------
+    // --- 1b, the write path alone: the service's own VectorWriter.writeVectors vs COPY ----------
 
     /**
      * The service's vector write (binary COPY into the stage, the one statement that moves the
@@ -222,7 +222,7 @@ class BackfillBench {
                 pool[i] = v;
             }
             io.agroal.api.AgroalDataSource ds = db.pool(threads + 2);
-            BackfillRepository repository = new BackfillRepository(ds);
+            VectorWriter repository = new VectorWriter(ds);
             java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
             java.util.concurrent.atomic.AtomicLong batchNanos = new java.util.concurrent.atomic.AtomicLong();
             java.util.concurrent.ExecutorService pool2 = java.util.concurrent.Executors.newFixedThreadPool(threads);
@@ -233,9 +233,9 @@ class BackfillBench {
                 int me = t;
                 done.add(pool2.submit(() -> {
                     for (int b = me; b < batches; b += threads) {
-                        List<BackfillRepository.VectorWrite> writes = new ArrayList<>(batchSize);
+                        List<VectorWriter.VectorWrite> writes = new ArrayList<>(batchSize);
                         for (int i = b * batchSize; i < Math.min(ids.size(), (b + 1) * batchSize); i++) {
-                            writes.add(new BackfillRepository.VectorWrite(ids.get(i), pool[i % pool.length], hashes.get(i)));
+                            writes.add(new VectorWriter.VectorWrite(ids.get(i), pool[i % pool.length], hashes.get(i)));
                         }
                         long s0 = System.nanoTime();
                         var outcome = repository.writeVectors(VectorColumn.EMBEDDING, runId, "bench-" + me, "gemini-embedding-001",

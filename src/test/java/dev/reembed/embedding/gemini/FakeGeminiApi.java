@@ -92,6 +92,58 @@ public class FakeGeminiApi implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1beta";
     }
 
+    /**
+     * A request held by the fake until the test lets it go: the test orders a call against other
+     * events (a pause, a resume) without sleeping.
+     */
+    public static final class Gate {
+        private final java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(1);
+        private final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+        private volatile Fault answer;
+
+        private Fault hold() {
+            arrived.countDown();
+            try {
+                if (!released.await(5, java.util.concurrent.TimeUnit.MINUTES)) {
+                    throw new IllegalStateException("a held request was never released");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return answer;
+        }
+
+        /** Waits until a request is held here. */
+        public Gate awaitHeld(java.time.Duration timeout) throws InterruptedException {
+            if (!arrived.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("no request reached the fake within " + timeout);
+            }
+            return this;
+        }
+
+        /** Lets the held request go on as the fake's state says now. */
+        public void pass() {
+            released.countDown();
+        }
+
+        /** Answers the held request with this fault. */
+        public void answer(Fault fault) {
+            this.answer = fault;
+            released.countDown();
+        }
+    }
+
+    private final Queue<Gate> gates = new ConcurrentLinkedQueue<>();
+    private final List<Gate> issued = new CopyOnWriteArrayList<>();
+
+    /** The next request to arrive is held until the returned gate is passed or answered. */
+    public Gate holdNext() {
+        Gate gate = new Gate();
+        issued.add(gate);
+        gates.add(gate);
+        return gate;
+    }
+
     public void enqueue(Fault... more) {
         faults.addAll(List.of(more));
     }
@@ -115,6 +167,9 @@ public class FakeGeminiApi implements AutoCloseable {
     }
 
     public void reset() {
+        gates.clear();
+        issued.forEach(Gate::pass);
+        issued.clear();
         faults.clear();
         requests.clear();
         embedded.clear();
@@ -202,7 +257,11 @@ public class FakeGeminiApi implements AutoCloseable {
             if (latencyMillis > 0) {
                 sleep(latencyMillis);
             }
-            Fault fault = faults.poll();
+            Gate gate = gates.poll();
+            Fault fault = gate == null ? null : gate.hold();
+            if (fault == null) {
+                fault = faults.poll();
+            }
             if (fault == null && downStatus != null) {
                 fault = new ServerError(downStatus);
             }
