@@ -17,7 +17,6 @@ import dev.reembed.embedding.EmbeddingProvider;
 import dev.reembed.embedding.ModelRegistry;
 import dev.reembed.embedding.ModelSpec;
 import dev.reembed.embedding.TargetConfig;
-import dev.reembed.embedding.gemini.GeminiConfig;
 import dev.reembed.migration.MigrationRepository;
 
 /** Backfill runs: start (validated against the registry, the provider and the schema), control, progress. */
@@ -35,13 +34,11 @@ public class BackfillService {
     private final BackfillConfig config;
     private final ProgressTracker progress;
     private final EmbeddingConfig embedding;
-    private final GeminiConfig gemini;
 
     public BackfillService(BackfillRepository repository, MigrationRepository schema, ModelRegistry registry,
             EmbeddingProvider provider, TargetConfig target, BackfillConfig config, ProgressTracker progress,
-            EmbeddingConfig embedding, GeminiConfig gemini) {
+            EmbeddingConfig embedding) {
         this.embedding = embedding;
-        this.gemini = gemini;
         this.repository = repository;
         this.schema = schema;
         this.registry = registry;
@@ -90,12 +87,7 @@ public class BackfillService {
         long rows = found[0];
         long tokens = found[1];
         int batchSize = batchSizeOverride == null ? config.batchSize() : batchSizeOverride;
-        long perRequest = switch (provider.name()) {
-            case EmbeddingConfig.GEMINI -> Math.min(batchSize, gemini.batchSize());
-            case EmbeddingConfig.VERTEX_AI -> 1; // gemini-embedding-001 takes one instance per :predict
-            default -> batchSize;
-        };
-        long requests = (rows + perRequest - 1) / perRequest;
+        long requests = provider.requestsFor(rows, batchSize);
         Long seconds = null;
         if (!EmbeddingConfig.LOCAL.equals(provider.name())) {
             double minutes = Math.max((double) requests / embedding.requestsPerMinute(), (double) tokens / embedding.tokensPerMinute());

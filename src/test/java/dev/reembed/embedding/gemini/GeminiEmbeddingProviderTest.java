@@ -108,6 +108,19 @@ class GeminiEmbeddingProviderTest {
     }
 
     @Test
+    void requestsForCountsTheRequestsTheProviderSends() {
+        GeminiEmbeddingProvider p = provider();
+        p.embedDocuments(docs(150));
+        p.embedDocuments(docs(150));
+        p.embedDocuments(docs(30));
+
+        // Calls of 150 rows are 100 + 50 each, not 330 / 100 rounded up.
+        assertThat(fake.requests()).hasSize(5);
+        assertThat(p.requestsFor(330, 150)).isEqualTo(5);
+        assertThat(p.requestsFor(0, 150)).isZero();
+    }
+
+    @Test
     void queriesAreRetrievalQueryWithoutTitleAndKeepInputOrder() {
         GeminiEmbeddingProvider p = provider();
         EmbeddingBatch both = p.embedQueries(List.of("reset my password", "printer is offline"));
