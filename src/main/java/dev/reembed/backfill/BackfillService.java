@@ -16,7 +16,6 @@ import dev.reembed.embedding.EmbeddingProvider;
 import dev.reembed.embedding.ModelRegistry;
 import dev.reembed.embedding.ModelSpec;
 import dev.reembed.embedding.TargetConfig;
-import dev.reembed.embedding.gemini.GeminiConfig;
 import dev.reembed.migration.MigrationRepository;
 
 /** Backfill runs: start (validated against the registry, the provider and the schema), control, progress. */
@@ -36,14 +35,12 @@ public class BackfillService {
     private final BackfillConfig config;
     private final ProgressTracker progress;
     private final EmbeddingConfig embedding;
-    private final GeminiConfig gemini;
 
     public BackfillService(RunRepository runs, LeaseRepository leases, ScopeRepository scopes, MigrationRepository schema,
             ModelRegistry registry,
             EmbeddingProvider provider, TargetConfig target, BackfillConfig config, ProgressTracker progress,
-            EmbeddingConfig embedding, GeminiConfig gemini) {
+            EmbeddingConfig embedding) {
         this.embedding = embedding;
-        this.gemini = gemini;
         this.runs = runs;
         this.leases = leases;
         this.scopes = scopes;
@@ -94,12 +91,7 @@ public class BackfillService {
         long rows = found.rows();
         long tokens = found.tokens();
         int batchSize = batchSizeOverride == null ? config.batchSize() : batchSizeOverride;
-        long perRequest = switch (provider.name()) {
-            case EmbeddingConfig.GEMINI -> Math.min(batchSize, gemini.batchSize());
-            case EmbeddingConfig.VERTEX_AI -> 1; // gemini-embedding-001 takes one instance per :predict
-            default -> batchSize;
-        };
-        long requests = (rows + perRequest - 1) / perRequest;
+        long requests = provider.requestsFor(rows, batchSize);
         Long seconds = null;
         if (!EmbeddingConfig.LOCAL.equals(provider.name())) {
             double minutes = Math.max((double) requests / embedding.requestsPerMinute(), (double) tokens / embedding.tokensPerMinute());

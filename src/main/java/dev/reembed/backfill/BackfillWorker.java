@@ -23,6 +23,7 @@ import dev.reembed.backfill.LeaseRepository.Lease;
 import dev.reembed.backfill.LeaseRepository.Leased;
 import dev.reembed.backfill.LeaseRepository.RowFailure;
 import dev.reembed.backfill.VectorWriter.VectorWrite;
+import dev.reembed.embedding.Backoff;
 import dev.reembed.embedding.DocumentText;
 import dev.reembed.embedding.EmbeddingBatch;
 import dev.reembed.embedding.EmbeddingException;
@@ -86,6 +87,7 @@ public class BackfillWorker {
     private final BackfillConfig config;
     private final SearchIndex searchIndex;
     private final MeterRegistry meters;
+    private final Backoff backoff;
     private final Clock clock = Clock.systemUTC();
     private final String replica = UUID.randomUUID().toString().substring(0, 8);
     private final AtomicInteger workerNumbers = new AtomicInteger();
@@ -123,6 +125,7 @@ public class BackfillWorker {
         this.config = config;
         this.meters = meters;
         this.searchIndex = searchIndex;
+        this.backoff = new Backoff(config.retryBackoff(), MAX_BACKOFF);
         this.rowsEmbedded = Counter.builder("reembed.backfill.rows.embedded")
                 .description("Rows whose new vector a backfill committed").register(meters);
         this.writeTimer = Timer.builder("reembed.backfill.write").description("Vector writes (COPY + update + checkpoint) of one batch")
@@ -223,7 +226,7 @@ public class BackfillWorker {
                 if (outcome instanceof Outcome.Wait w) {
                     sleep(w.delay());
                 } else if (outcome instanceof Outcome.BackOff) {
-                    sleep(backoff(failures));
+                    sleep(backoff.delay(failures - 1));
                 }
             }
         } catch (RuntimeException e) {
@@ -378,12 +381,6 @@ public class BackfillWorker {
 
     private static List<Long> ids(List<Lease> batch) {
         return batch.stream().map(Lease::questionId).toList();
-    }
-
-    private Duration backoff(int failures) {
-        long base = config.retryBackoff().toMillis() << Math.min(failures - 1, 10);
-        long capped = Math.min(base, MAX_BACKOFF.toMillis());
-        return Duration.ofMillis(capped / 2 + (long) (Math.random() * capped / 2)); // jitter: replicas don't retry in step
     }
 
     private void sleep(Duration d) {

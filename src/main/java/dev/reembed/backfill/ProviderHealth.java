@@ -68,24 +68,22 @@ final class ProviderHealth {
         if (generation < this.generation) {
             return Verdict.STALE;
         }
-        switch (e.code()) {
-            case INVALID_ARGUMENT, INPUT_TOO_LONG -> {
-                return Verdict.REJECTED;
-            }
-            case DAILY_QUOTA_EXHAUSTED, UNAUTHENTICATED, PERMISSION_DENIED, INTERNAL -> {
-                return Verdict.PAUSE;
-            }
-            default -> {
-                Instant now = clock.instant();
-                if (failingSince == null) {
-                    failingSince = now;
-                }
-                if (lastSuccess != null && Duration.between(lastSuccess, now).compareTo(outageAfter) < 0) {
-                    return Verdict.COUNT_ATTEMPT;
-                }
-                return Duration.between(failingSince, now).compareTo(outageAfter) >= 0 ? Verdict.OUTAGE : Verdict.HOLD;
-            }
+        return switch (e.code().kind()) {
+            case BAD_INPUT -> Verdict.REJECTED;
+            case OPERATOR -> Verdict.PAUSE;
+            case TRANSIENT -> transientFailure();
+        };
+    }
+
+    private Verdict transientFailure() {
+        Instant now = clock.instant();
+        if (failingSince == null) {
+            failingSince = now;
         }
+        if (lastSuccess != null && Duration.between(lastSuccess, now).compareTo(outageAfter) < 0) {
+            return Verdict.COUNT_ATTEMPT;
+        }
+        return Duration.between(failingSince, now).compareTo(outageAfter) >= 0 ? Verdict.OUTAGE : Verdict.HOLD;
     }
 
     /** How long every call of the current generation has failed. */

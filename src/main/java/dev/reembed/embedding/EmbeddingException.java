@@ -9,36 +9,49 @@ import java.util.Optional;
  */
 public class EmbeddingException extends RuntimeException {
 
+    /** What a caller does about a failure; every {@link Code} has one. */
+    public enum Kind {
+        /** The texts are at fault: fail those rows (halving a batch to find them), never retry them as they are. */
+        BAD_INPUT,
+        /** Nothing will succeed until someone acts (quota, credentials, the provider itself): stop calling, pause. */
+        OPERATOR,
+        /** May succeed later: retry with backoff, counting the attempts. */
+        TRANSIENT
+    }
+
     public enum Code {
         /** Per-minute quota or limiter exhausted after the allowed retries: wait {@link #retryAfter()} and try again. */
-        RATE_LIMITED(true),
+        RATE_LIMITED(Kind.TRANSIENT),
         /** A per-day quota is used up: nothing will succeed before the quota resets; stop the run. */
-        DAILY_QUOTA_EXHAUSTED(false),
+        DAILY_QUOTA_EXHAUSTED(Kind.OPERATOR),
         /** The API refused the request as invalid (400): not retried; {@link #itemIndexes()} names the batch. */
-        INVALID_ARGUMENT(false),
+        INVALID_ARGUMENT(Kind.BAD_INPUT),
         /** A text is over the model's input limit and reembed.embedding.oversized-input=reject. */
-        INPUT_TOO_LONG(false),
+        INPUT_TOO_LONG(Kind.BAD_INPUT),
         /** Missing or invalid credentials. */
-        UNAUTHENTICATED(false),
+        UNAUTHENTICATED(Kind.OPERATOR),
         /** Valid credentials without the right to call the model. */
-        PERMISSION_DENIED(false),
+        PERMISSION_DENIED(Kind.OPERATOR),
         /** 5xx or connection failure after the bounded retries. */
-        UNAVAILABLE(true),
+        UNAVAILABLE(Kind.TRANSIENT),
         /** The API did not answer in time, after the bounded retries. */
-        TIMEOUT(true),
-        /** The answer had the wrong number of vectors, wrong dimensions or unusable values: never stored. */
-        BAD_RESPONSE(false),
+        TIMEOUT(Kind.TRANSIENT),
+        /**
+         * The answer had the wrong number of vectors, wrong dimensions or unusable values: never stored.
+         * Transient: a provider's bad answer is not the texts' fault, and the same texts are tried again.
+         */
+        BAD_RESPONSE(Kind.TRANSIENT),
         /** The provider failed for a reason of its own (e.g. the local model could not load). */
-        INTERNAL(false);
+        INTERNAL(Kind.OPERATOR);
 
-        private final boolean retryable;
+        private final Kind kind;
 
-        Code(boolean retryable) {
-            this.retryable = retryable;
+        Code(Kind kind) {
+            this.kind = kind;
         }
 
-        public boolean retryable() {
-            return retryable;
+        public Kind kind() {
+            return kind;
         }
     }
 
@@ -59,11 +72,6 @@ public class EmbeddingException extends RuntimeException {
 
     public Code code() {
         return code;
-    }
-
-    /** Whether trying the same texts again later may succeed. */
-    public boolean retryable() {
-        return code.retryable();
     }
 
     /** How long the API asked to wait, when it said. */

@@ -26,4 +26,20 @@ public interface EmbeddingProvider {
 
     /** The {@code reembed.embedding.provider} value of this implementation. */
     String name();
+
+    /** The most texts one API request carries: a call with more is sent as several requests. */
+    int maxItemsPerRequest();
+
+    /** The API requests that embedding {@code rows} texts takes, in calls of {@code batchSize} texts. */
+    default long requestsFor(long rows, int batchSize) {
+        long perCall = Math.max(1, batchSize);
+        long perRequest = Math.max(1, maxItemsPerRequest());
+        long fullCalls = rows / perCall;
+        long rest = rows % perCall;
+        return fullCalls * ceilDiv(perCall, perRequest) + ceilDiv(rest, perRequest);
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return (a + b - 1) / b; // Math.ceilDiv is Java 18
+    }
 }

@@ -38,11 +38,6 @@ public class EmbeddingRateLimiter {
         this.parking = nanos -> sleeper.sleep(Duration.ofNanos(nanos));
     }
 
-    /** A limiter on the system clock. */
-    public static EmbeddingRateLimiter system(int requestsPerMinute, long tokensPerMinute) {
-        return new EmbeddingRateLimiter(requestsPerMinute, tokensPerMinute, TimeMeter.SYSTEM_NANOTIME, Sleeper.SYSTEM);
-    }
-
     /**
      * Waits until one request carrying {@code estimatedTokens} may be sent. A request larger than
      * the whole per-minute token budget takes the full budget (it could never fit otherwise).

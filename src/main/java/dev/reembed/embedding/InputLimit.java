@@ -18,10 +18,6 @@ public final class InputLimit {
         this.truncate = !"reject".equals(policy);
     }
 
-    public long maxTokens() {
-        return maxTokens;
-    }
-
     /** Documents with content shortened so title + content fit. */
     public List<DocumentText> documents(List<DocumentText> docs) {
         List<DocumentText> out = new ArrayList<>(docs.size());

@@ -46,6 +46,16 @@ final class MeteredEmbeddingProvider implements EmbeddingProvider {
         return delegate.name();
     }
 
+    @Override
+    public int maxItemsPerRequest() {
+        return delegate.maxItemsPerRequest();
+    }
+
+    @Override
+    public long requestsFor(long rows, int batchSize) {
+        return delegate.requestsFor(rows, batchSize);
+    }
+
     private EmbeddingBatch timed(String kind, Supplier<EmbeddingBatch> call) {
         Timer.Sample sample = Timer.start(registry);
         String outcome = "success";

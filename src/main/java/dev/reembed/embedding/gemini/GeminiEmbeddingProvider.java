@@ -129,6 +129,12 @@ public class GeminiEmbeddingProvider implements EmbeddingProvider {
         return EmbeddingConfig.GEMINI;
     }
 
+    /** {@code reembed.gemini.batch-size}, at most 100 (batchEmbedContents refuses more). */
+    @Override
+    public int maxItemsPerRequest() {
+        return batchSize;
+    }
+
     @Override
     public String toString() {
         // Never the key.

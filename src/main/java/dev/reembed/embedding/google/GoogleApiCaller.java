@@ -2,7 +2,6 @@ package dev.reembed.embedding.google;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -10,6 +9,7 @@ import jakarta.ws.rs.ProcessingException;
 
 import org.jboss.logging.Logger;
 
+import dev.reembed.embedding.Backoff;
 import dev.reembed.embedding.EmbeddingException;
 import dev.reembed.embedding.EmbeddingException.Code;
 import dev.reembed.embedding.EmbeddingRateLimiter;
@@ -38,16 +38,14 @@ public class GoogleApiCaller {
     private final EmbeddingRateLimiter limiter;
     private final Sleeper sleeper;
     private final int maxRetries;
-    private final Duration initialBackoff;
-    private final Duration maxBackoff;
+    private final Backoff backoff;
     private final Duration maxRetryDelay;
-    private final LongSupplier jitter;
     private final String secret;
     private final Runnable onRateLimited;
 
     /**
      * @param secret a credential that must never appear in a message (API key); may be null
-     * @param jitter random source for backoff jitter, returns a value in [0, Long.MAX_VALUE)
+     * @param jitter random source for backoff jitter, returns a value in [0, Long.MAX_VALUE); null for random
      */
     public GoogleApiCaller(EmbeddingRateLimiter limiter, Sleeper sleeper, int maxRetries, Duration initialBackoff,
             Duration maxBackoff, Duration maxRetryDelay, LongSupplier jitter, String secret) {
@@ -62,10 +60,8 @@ public class GoogleApiCaller {
         this.limiter = limiter;
         this.sleeper = sleeper;
         this.maxRetries = maxRetries;
-        this.initialBackoff = initialBackoff;
-        this.maxBackoff = maxBackoff;
+        this.backoff = new Backoff(initialBackoff, maxBackoff, jitter);
         this.maxRetryDelay = maxRetryDelay;
-        this.jitter = jitter == null ? () -> ThreadLocalRandom.current().nextLong(Long.MAX_VALUE) : jitter;
         this.secret = secret;
     }
 
@@ -154,10 +150,9 @@ public class GoogleApiCaller {
         }
     }
 
-    /** Exponential backoff with full jitter: random in [0, min(max, initial * 2^attempt)]. */
+    /** The wait before retry {@code attempt + 1} when the server does not say ({@link Backoff}). */
     Duration backoff(int attempt) {
-        long cap = Math.min(maxBackoff.toMillis(), initialBackoff.toMillis() << Math.min(attempt, 20));
-        return Duration.ofMillis(cap <= 0 ? 0 : jitter.getAsLong() % (cap + 1));
+        return backoff.delay(attempt);
     }
 
     private String describe(GoogleApiError error) {

@@ -95,4 +95,10 @@ public class LocalEmbeddingProvider implements EmbeddingProvider {
     public String name() {
         return EmbeddingConfig.LOCAL;
     }
+
+    /** In-process: a call is one request, however many texts. */
+    @Override
+    public int maxItemsPerRequest() {
+        return Integer.MAX_VALUE;
+    }
 }

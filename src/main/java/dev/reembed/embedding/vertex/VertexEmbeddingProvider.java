@@ -107,4 +107,10 @@ public class VertexEmbeddingProvider implements EmbeddingProvider {
     public String name() {
         return EmbeddingConfig.VERTEX_AI;
     }
+
+    /** gemini-embedding-001 takes one instance per :predict. */
+    @Override
+    public int maxItemsPerRequest() {
+        return 1;
+    }
 }

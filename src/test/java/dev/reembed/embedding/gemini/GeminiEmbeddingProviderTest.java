@@ -20,6 +20,7 @@ import dev.reembed.embedding.DocumentText;
 import dev.reembed.embedding.EmbeddingBatch;
 import dev.reembed.embedding.EmbeddingException;
 import dev.reembed.embedding.EmbeddingException.Code;
+import dev.reembed.embedding.EmbeddingException.Kind;
 import dev.reembed.embedding.EmbeddingRateLimiter;
 import dev.reembed.embedding.FakeTime;
 import dev.reembed.embedding.InputLimit;
@@ -107,6 +108,19 @@ class GeminiEmbeddingProviderTest {
     }
 
     @Test
+    void requestsForCountsTheRequestsTheProviderSends() {
+        GeminiEmbeddingProvider p = provider();
+        p.embedDocuments(docs(150));
+        p.embedDocuments(docs(150));
+        p.embedDocuments(docs(30));
+
+        // Calls of 150 rows are 100 + 50 each, not 330 / 100 rounded up.
+        assertThat(fake.requests()).hasSize(5);
+        assertThat(p.requestsFor(330, 150)).isEqualTo(5);
+        assertThat(p.requestsFor(0, 150)).isZero();
+    }
+
+    @Test
     void queriesAreRetrievalQueryWithoutTitleAndKeepInputOrder() {
         GeminiEmbeddingProvider p = provider();
         EmbeddingBatch both = p.embedQueries(List.of("reset my password", "printer is offline"));
@@ -161,7 +175,7 @@ class GeminiEmbeddingProviderTest {
                 () -> provider().embedQueries(List.of("q")));
 
         assertThat(e.code()).isEqualTo(Code.RATE_LIMITED);
-        assertThat(e.retryable()).isTrue();
+        assertThat(e.code().kind()).isEqualTo(Kind.TRANSIENT);
         assertThat(e.retryAfter()).contains(Duration.ofSeconds(2));
         assertThat(fake.requests()).hasSize(4); // 1 + maxRetries(3)
     }
@@ -174,7 +188,7 @@ class GeminiEmbeddingProviderTest {
                 () -> provider().embedDocuments(docs(3)));
 
         assertThat(e.code()).isEqualTo(Code.DAILY_QUOTA_EXHAUSTED);
-        assertThat(e.retryable()).isFalse();
+        assertThat(e.code().kind()).isEqualTo(Kind.OPERATOR);
         assertThat(e.getMessage()).contains("EmbedContentRequestsPerDayPerProjectPerModel-FreeTier");
         assertThat(fake.requests()).hasSize(1);
         assertThat(time.sleeps()).isEmpty();
@@ -188,7 +202,7 @@ class GeminiEmbeddingProviderTest {
         EmbeddingException e = catchThrowableOfType(EmbeddingException.class, () -> provider().embedDocuments(docs));
 
         assertThat(e.code()).isEqualTo(Code.INVALID_ARGUMENT);
-        assertThat(e.retryable()).isFalse();
+        assertThat(e.code().kind()).isEqualTo(Kind.BAD_INPUT);
         assertThat(e.itemIndexes()).containsExactlyElementsOf(IntStream.range(100, 150).boxed().toList());
         assertThat(fake.requests()).hasSize(2); // first batch fine, second refused once
         assertThat(time.sleeps()).isEmpty();
@@ -205,7 +219,7 @@ class GeminiEmbeddingProviderTest {
         EmbeddingException e = catchThrowableOfType(EmbeddingException.class,
                 () -> provider().embedQueries(List.of("q")));
         assertThat(e.code()).isEqualTo(Code.UNAVAILABLE);
-        assertThat(e.retryable()).isTrue();
+        assertThat(e.code().kind()).isEqualTo(Kind.TRANSIENT);
         assertThat(fake.requests()).hasSize(4);
     }
 
@@ -220,7 +234,7 @@ class GeminiEmbeddingProviderTest {
         EmbeddingException e = catchThrowableOfType(EmbeddingException.class,
                 () -> provider(FakeGeminiApi.KEY, 0, "truncate").embedQueries(List.of("q")));
         assertThat(e.code()).isEqualTo(Code.TIMEOUT);
-        assertThat(e.retryable()).isTrue();
+        assertThat(e.code().kind()).isEqualTo(Kind.TRANSIENT);
     }
 
     @Test
@@ -230,6 +244,8 @@ class GeminiEmbeddingProviderTest {
                 () -> provider().embedDocuments(docs(2)));
         assertThat(dims.code()).isEqualTo(Code.BAD_RESPONSE);
         assertThat(dims.getMessage()).contains("768-dimensional").contains("1536");
+        assertThat(dims.code().kind()).as("the provider's fault, not the texts': the worker tries them again")
+                .isEqualTo(Kind.TRANSIENT);
 
         fake.enqueue(new MissingEmbedding());
         EmbeddingException count = catchThrowableOfType(EmbeddingException.class,

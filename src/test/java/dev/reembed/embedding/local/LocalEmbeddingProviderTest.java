@@ -31,6 +31,12 @@ class LocalEmbeddingProviderTest {
     }
 
     @Test
+    void aCallOfAnyLengthIsOneRequest() {
+        assertThat(provider.requestsFor(250, 100)).isEqualTo(3);
+        assertThat(provider.requestsFor(250, 1000)).isEqualTo(1);
+    }
+
+    @Test
     void returnsUnitVectorsOf384DimensionsInInputOrder() {
         EmbeddingBatch batch = provider.embedDocuments(List.of(
                 new DocumentText("Password reset", "The reset link never arrives."),

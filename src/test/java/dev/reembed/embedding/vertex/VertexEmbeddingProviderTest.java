@@ -134,6 +134,7 @@ class VertexEmbeddingProviderTest {
                 new DocumentText(null, "C2"), new DocumentText("T3", "C3")));
 
         assertThat(bodies).hasSize(3);
+        assertThat(provider(TOKEN).requestsFor(3, 100)).as("the backfill estimate's count").isEqualTo(3);
         assertThat(paths).allSatisfy(p -> assertThat(p).isEqualTo(
                 "/v1/projects/my-project/locations/europe-west4/publishers/google/models/gemini-embedding-001:predict"));
         JsonNode first = bodies.get(0);
