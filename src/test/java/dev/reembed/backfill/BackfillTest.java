@@ -54,7 +54,8 @@ class BackfillTest {
         public Map<String, String> getConfigOverrides() {
             return FastBackfill.config(Map.of(
                     "reembed.backfill.outage-pause-after", "3s",
-                    "reembed.backfill.lease-duration", "30s",
+                    "reembed.backfill.lease-duration", "3s",
+                    "reembed.backfill.lease-renewal", "500ms",
                     "reembed.embedding.max-backoff", "500ms",
                     "reembed.embedding.max-retries", "3",
                     "reembed.gemini.read-timeout", "10s")); // > the hold of a gated call
@@ -413,6 +414,17 @@ class BackfillTest {
         assertThat(done.getString("lastError")).isNull();
         assertThat(done.getLong("failed")).isZero();
         assertThat(notCovered(db)).isZero();
+    }
+
+    @Test
+    void aCallSlowerThanTheLeaseKeepsItsRowsWhileItsReplicaLives() {
+        seed(db, 8);
+        fake.latency(4000); // every call outlasts the 3-s lease: only the renewal keeps the rows with their worker
+        long id = start(Map.of("batchSize", 4, "concurrency", 4)); // two workers hold the rows, two wait for expired leases
+        JsonPath done = awaitStatus(id, Set.of("COMPLETED"), Duration.ofSeconds(60));
+        assertThat(done.getLong("succeeded")).isEqualTo(8);
+        assertThat(fake.embeddedTexts()).hasSize(8);
+        assertThat(fake.embeddedTexts().values()).as("no batch was taken over and embedded again").containsOnly(1);
     }
 
     @Test
