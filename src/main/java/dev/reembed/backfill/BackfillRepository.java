@@ -10,13 +10,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -26,7 +24,7 @@ import org.postgresql.copy.CopyIn;
 import com.pgvector.PGvector;
 
 import dev.reembed.common.Transactions;
-import dev.reembed.migration.MigrationRepository;
+import dev.reembed.embedding.TokenEstimator;
 import io.agroal.api.AgroalDataSource;
 
 /**
@@ -180,24 +178,32 @@ public class BackfillRepository {
         }
     }
 
+    /** Rows in scope and their estimated input tokens (title and content). */
+    public record ScopeEstimate(long rows, long inputTokens) {
+    }
+
     /**
-     * Rows in scope and their estimated input tokens: the SQL form of TokenEstimator (ASCII
-     * characters / 3, rounded up, plus one per other character), for title and content.
+     * The rows in scope, with {@link TokenEstimator}'s estimate summed over their title and content:
+     * the texts are streamed (a cursor, 1000 rows at a time) so that the estimate has one definition,
+     * the providers'. At 100k rows of ~1 KB that reads ~100 MB over the connection, still faster than
+     * the database counting characters with a regex (about 0.8 s against 3.9 s here).
      */
-    public long[] estimateInScope(Scope scope, String model, int dimensions) {
-        String tokens = "(char_length(regexp_replace(%1$s, '[^\\x01-\\x7f]', '', 'g')) + 2) / 3"
-                + " + char_length(%1$s) - char_length(regexp_replace(%1$s, '[^\\x01-\\x7f]', '', 'g'))";
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement("select count(*), coalesce(sum(" + tokens.formatted("coalesce(q.title, '')")
-                        + " + " + tokens.formatted("q.content") + "), 0) from questions q where " + scopePredicate(scope))) {
-            bindScope(ps, 1, scope, model, dimensions);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return new long[] {rs.getLong(1), rs.getLong(2)};
+    public ScopeEstimate estimateInScope(Scope scope, String model, int dimensions) {
+        return transaction("Cannot estimate the rows in scope", c -> { // a cursor needs a transaction
+            try (PreparedStatement ps = c.prepareStatement("select q.title, q.content from questions q where " + scopePredicate(scope))) {
+                ps.setFetchSize(1000);
+                bindScope(ps, 1, scope, model, dimensions);
+                long rows = 0;
+                long tokens = 0;
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rows++;
+                        tokens += TokenEstimator.estimate(rs.getString(1)) + TokenEstimator.estimate(rs.getString(2));
+                    }
+                }
+                return new ScopeEstimate(rows, tokens);
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot estimate the rows in scope", e);
-        }
+        });
     }
 
     /**
@@ -594,40 +600,7 @@ public class BackfillRepository {
         }
     }
 
-    // --- the search index during a run (SearchIndex) --------------------------------------------
-
-    /** Serialises index builds across replicas (pg_try_advisory_lock key, "reembed2"). */
-    static final long INDEX_BUILD_LOCK = 0x7265656d62656432L;
-    private static final String INDEX = MigrationRepository.INDEX_NAME;
-
-    /**
-     * Records that the run drops the index, then drops it. In that order: a crash in between leaves
-     * a run that must build an index it finds still there, which the build treats as done.
-     */
-    public void dropSearchIndexFor(long runId) {
-        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
-            // Dropping needs only the schema; building it again needs the table. Never drop what
-            // this role could not put back.
-            try (ResultSet rs = st.executeQuery(
-                    "select pg_has_role(current_user, c.relowner, 'USAGE') from pg_class c where c.oid = 'questions'::regclass")) {
-                if (!rs.next() || !rs.getBoolean(1)) {
-                    throw new IllegalStateException("the service's database role does not own questions, so it could not build "
-                            + "the index again");
-                }
-            }
-            try (PreparedStatement ps = c.prepareStatement("""
-                    update backfill_runs set index_dropped_at = now(), index_build_started_at = null, index_built_at = null,
-                           index_build_ms = null, updated_at = now(), version = version + 1
-                    where id = ? and index_dropped_at is null""")) {
-                ps.setLong(1, runId);
-                ps.executeUpdate();
-            }
-            // CONCURRENTLY: searches and the application's writes go on while it waits for them.
-            st.execute("drop index concurrently if exists " + INDEX);
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot drop the search index for run " + runId, e);
-        }
-    }
+    // --- the search index during a run: SearchIndexRepository -----------------------------------
 
     /** Shows an error on a run that goes on (lastError), e.g. a failed index build. */
     public void noteError(long runId, String message) {
@@ -642,103 +615,12 @@ public class BackfillRepository {
         }
     }
 
-    /** Undoes the record of a drop that failed: the run keeps the index (strategy KEEP, so it is not tried again). */
-    public void keepSearchIndexFor(long runId) {
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement("""
-                        update backfill_runs set index_dropped_at = null, index_strategy = 'KEEP', updated_at = now(), version = version + 1
-                        where id = ? and index_built_at is null and index_build_started_at is null""")) {
-            ps.setLong(1, runId);
-            ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot record that run " + runId + " keeps the search index", e);
-        }
-    }
-
-    /** Runs whose dropped index is not back yet. */
-    public boolean indexPending() {
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement(
-                        "select 1 from backfill_runs where index_dropped_at is not null and index_built_at is null limit 1");
-                ResultSet rs = ps.executeQuery()) {
-            return rs.next();
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot read the runs' index state", e);
-        }
-    }
-
     /** Rows of the run still to embed (PENDING or LEASED). */
     public boolean hasOpenItems(long runId) {
         try (Connection c = dataSource.getConnection()) {
             return exists(c, "select 1 from backfill_items where run_id = ? and state in ('PENDING','LEASED') limit 1", runId);
         } catch (SQLException e) {
             throw new IllegalStateException("Cannot read the items of run " + runId, e);
-        }
-    }
-
-    /** How the build went: NOT_NOW when another session builds it, otherwise the index is there. */
-    public enum BuildOutcome {
-        BUILT, FOUND, NOT_NOW
-    }
-
-    /**
-     * Builds the search index that runs dropped, with {@code CREATE INDEX CONCURRENTLY} (searches and
-     * the application's writes go on), the given HNSW parameters and session settings, and marks
-     * those runs: their index is back. One build at a time across replicas (advisory lock); an
-     * invalid index left by a cancelled or crashed build is dropped and built again.
-     *
-     * @param running receives the statement before the long build starts, so that a shutdown can cancel it
-     */
-    public BuildOutcome buildSearchIndex(int m, int efConstruction, String maintenanceWorkMem, int parallelWorkers,
-            Consumer<Statement> running) {
-        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
-            try (ResultSet rs = st.executeQuery("select pg_try_advisory_lock(" + INDEX_BUILD_LOCK + ")")) {
-                rs.next();
-                if (!rs.getBoolean(1)) {
-                    return BuildOutcome.NOT_NOW;
-                }
-            }
-            try {
-                MigrationRepository.IndexInfo index = MigrationRepository.embeddingIndex(c);
-                BuildOutcome outcome = BuildOutcome.FOUND;
-                long started = System.nanoTime();
-                if (!index.present() || !index.valid()) {
-                    if (index.present()) { // invalid: left by an interrupted CONCURRENTLY build
-                        st.execute("drop index concurrently if exists " + INDEX);
-                    }
-                    st.executeUpdate("""
-                            update backfill_runs set index_build_started_at = now(), updated_at = now(), version = version + 1
-                            where index_dropped_at is not null and index_built_at is null""");
-                    try (PreparedStatement ps = c.prepareStatement(
-                            "select set_config('maintenance_work_mem', ?, false), set_config('max_parallel_maintenance_workers', ?, false)")) {
-                        ps.setString(1, maintenanceWorkMem);
-                        ps.setString(2, Integer.toString(parallelWorkers));
-                        ps.execute();
-                    }
-                    running.accept(st);
-                    // m and ef_construction are ints from configuration, never request input.
-                    st.execute("create index concurrently if not exists %s on questions using hnsw (embedding vector_cosine_ops) with (m = %d, ef_construction = %d)"
-                            .formatted(INDEX, m, efConstruction));
-                    outcome = BuildOutcome.BUILT;
-                }
-                try (PreparedStatement ps = c.prepareStatement("""
-                        update backfill_runs set index_built_at = now(),
-                               index_build_ms = case when ? then ? else index_build_ms end,
-                               last_error = case when last_error like 'Search index build failed%' then null else last_error end,
-                               updated_at = now(), version = version + 1
-                        where index_dropped_at is not null and index_built_at is null""")) {
-                    ps.setBoolean(1, outcome == BuildOutcome.BUILT);
-                    ps.setLong(2, (System.nanoTime() - started) / 1_000_000);
-                    ps.executeUpdate();
-                }
-                return outcome;
-            } finally {
-                running.accept(null);
-                st.execute("reset maintenance_work_mem; reset max_parallel_maintenance_workers; select pg_advisory_unlock("
-                        + INDEX_BUILD_LOCK + ")");
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot build the search index: " + e.getMessage(), e);
         }
     }
 

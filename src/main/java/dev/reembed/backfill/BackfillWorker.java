@@ -108,7 +108,7 @@ public class BackfillWorker {
 
     /** An ended run (cancelled, failed, or cut off) left the index dropped: build it, off the scheduler thread. */
     private void healIndex() {
-        if (repository.indexPending() && healing.compareAndSet(false, true)) {
+        if (searchIndex.pending() && healing.compareAndSet(false, true)) {
             threads.execute(() -> {
                 try {
                     searchIndex.build();
