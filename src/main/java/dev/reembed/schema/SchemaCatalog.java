@@ -126,29 +126,59 @@ public class SchemaCatalog {
     }
 
     public int serverVersionNum() {
-        return Integer.parseInt(string("select current_setting('server_version_num')"));
+        return read(SchemaCatalog::serverVersionNum);
     }
 
     public String serverVersion() {
-        return string("select current_setting('server_version')");
+        return read(SchemaCatalog::serverVersion);
     }
 
     /** The installed pgvector's version as it prints it; empty when the extension is not installed. */
     public Optional<String> pgvectorVersion() {
-        return Optional.ofNullable(string("select extversion from pg_extension where extname = 'vector'"));
+        return read(SchemaCatalog::pgvectorVersion);
+    }
+
+    // The same reads on a connection of the caller's: pgvector's enablement (Flyway V1) runs on Flyway's.
+
+    public static int serverVersionNum(Connection c) throws SQLException {
+        return Integer.parseInt(string(c, "select current_setting('server_version_num')"));
+    }
+
+    public static String serverVersion(Connection c) throws SQLException {
+        return string(c, "select current_setting('server_version')");
+    }
+
+    public static Optional<String> pgvectorVersion(Connection c) throws SQLException {
+        return Optional.ofNullable(string(c, "select extversion from pg_extension where extname = 'vector'"));
     }
 
     public int maxParallelMaintenanceWorkers() {
         return Integer.parseInt(string("select current_setting('max_parallel_maintenance_workers')"));
     }
 
+    private interface Read<T> {
+        T on(Connection c) throws SQLException;
+    }
+
+    private <T> T read(Read<T> read) {
+        try (Connection c = dataSource.getConnection()) {
+            return read.on(c);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot read the catalog: " + e.getMessage(), e);
+        }
+    }
+
     private String string(String sql) {
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement(sql);
-                ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? rs.getString(1) : null;
+        try (Connection c = dataSource.getConnection()) {
+            return string(c, sql);
         } catch (SQLException e) {
             throw new IllegalStateException(sql, e);
+        }
+    }
+
+    private static String string(Connection c, String sql) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getString(1) : null;
         }
     }
 }
