@@ -31,7 +31,7 @@ import io.agroal.api.AgroalDataSource;
  * Every SQL statement of the backfill. The run row holds exact counters; {@code backfill_items}
  * is the checkpoint (which rows are done), moved in the same transaction as the vectors it covers;
  * rows are leased with {@code FOR UPDATE SKIP LOCKED} so that replicas share a run without
- * embedding a row twice.
+ * embedding a row twice. The search index during a run is {@link SearchIndexRepository}'s.
  */
 @ApplicationScoped
 public class BackfillRepository {
@@ -599,8 +599,6 @@ public class BackfillRepository {
             throw new IllegalStateException("Cannot read failures of run " + runId, e);
         }
     }
-
-    // --- the search index during a run: SearchIndexRepository -----------------------------------
 
     /** Shows an error on a run that goes on (lastError), e.g. a failed index build. */
     public void noteError(long runId, String message) {
