@@ -1,7 +1,6 @@
 package dev.reembed.backfill;
 
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.time.Duration;
 import java.util.List;
 
@@ -16,7 +15,7 @@ import dev.reembed.embedding.EmbeddingProvider;
 import dev.reembed.embedding.ModelRegistry;
 import dev.reembed.embedding.ModelSpec;
 import dev.reembed.embedding.TargetConfig;
-import dev.reembed.migration.MigrationRepository;
+import dev.reembed.schema.SchemaCatalog;
 
 /** Backfill runs: start (validated against the registry, the provider and the schema), control, progress. */
 @ApplicationScoped
@@ -28,7 +27,7 @@ public class BackfillService {
     private final RunRepository runs;
     private final LeaseRepository leases;
     private final ScopeRepository scopes;
-    private final MigrationRepository schema;
+    private final SchemaCatalog schema;
     private final ModelRegistry registry;
     private final EmbeddingProvider provider;
     private final TargetConfig target;
@@ -36,7 +35,7 @@ public class BackfillService {
     private final ProgressTracker progress;
     private final EmbeddingConfig embedding;
 
-    public BackfillService(RunRepository runs, LeaseRepository leases, ScopeRepository scopes, MigrationRepository schema,
+    public BackfillService(RunRepository runs, LeaseRepository leases, ScopeRepository scopes, SchemaCatalog schema,
             ModelRegistry registry,
             EmbeddingProvider provider, TargetConfig target, BackfillConfig config, ProgressTracker progress,
             EmbeddingConfig embedding) {
@@ -63,12 +62,7 @@ public class BackfillService {
                             + "a run for %s at %d dimensions needs the service configured for it.",
                     provider.model(), provider.dimensions(), spec.id(), dims));
         }
-        Integer column = schema.embeddingColumn().map(MigrationRepository.ColumnInfo::dimensions).orElse(null);
-        if (column == null || column != dims) {
-            throw ProblemException.conflict(String.format(
-                    "questions.embedding is %s: apply the schema change (POST /api/migration/apply) before a backfill at %d dimensions.",
-                    column == null ? "missing" : "vector(" + column + ")", dims));
-        }
+        schema.requireEmbeddingColumn(dims, provider.model());
         Scope scope = r.scope() == null ? DEFAULT_SCOPE : r.scope();
         int batchSize = r.batchSize() == null ? config.batchSize() : r.batchSize();
         int concurrency = r.concurrency() == null ? config.concurrency() : r.concurrency();
@@ -98,8 +92,7 @@ public class BackfillService {
             seconds = (long) Math.ceil(minutes * 60);
         }
         BigDecimal price = spec.pricePerMillionTokens();
-        BigDecimal cost = price == null ? null
-                : price.multiply(BigDecimal.valueOf(tokens)).divide(BigDecimal.valueOf(1_000_000), 6, RoundingMode.HALF_UP);
+        BigDecimal cost = Cost.usd(price, tokens);
         long storage = rows * (4L * target.dimensions() + 8); // pgvector: 4 bytes a dimension + 8 of header
         return new Estimate(s, provider.name(), spec.id(), target.dimensions(), rows, tokens,
                 rows == 0 ? 0 : Math.round(10.0 * tokens / rows) / 10.0, price, cost, requests, embedding.requestsPerMinute(),
@@ -191,19 +184,17 @@ public class BackfillService {
             rate = seconds > 0 ? processed / seconds : null;
         }
         Long eta = rate != null && rate > 0 && r.status().active() ? Math.round(remaining / rate) : null;
-        BigDecimal cost = r.pricePerMillion() == null ? null
-                : r.pricePerMillion().multiply(BigDecimal.valueOf(r.inputTokens())).divide(BigDecimal.valueOf(1_000_000), 6,
-                        RoundingMode.HALF_UP);
+        BigDecimal cost = Cost.usd(r.pricePerMillion(), r.inputTokens());
         return new Run(r.id(), r.status(), r.model(), r.dimensions(), r.scope(), r.batchSize(), r.concurrency(), r.trigger(),
                 r.total(), processed, r.succeeded(), r.failed(), remaining, Math.round(percent * 100) / 100.0,
                 rate == null ? null : Math.round(rate * 10) / 10.0, eta, r.inputTokens(), cost, r.createdAt(), r.startedAt(),
                 r.updatedAt(), r.finishedAt(), r.lastError(), searchIndex(r));
     }
 
-    private static Run.SearchIndex searchIndex(RunRow r) {
+    private static Run.SearchIndexState searchIndex(RunRow r) {
         String state = r.indexDroppedAt() == null ? "KEPT"
                 : r.indexBuiltAt() != null ? "BUILT" : r.indexBuildStartedAt() != null ? "BUILDING" : "DROPPED";
-        return new Run.SearchIndex(r.indexStrategy(), state, r.indexDroppedAt(), r.indexBuildStartedAt(), r.indexBuiltAt(),
+        return new Run.SearchIndexState(r.indexStrategy(), state, r.indexDroppedAt(), r.indexBuildStartedAt(), r.indexBuiltAt(),
                 r.indexBuildMs() == null ? null : r.indexBuildMs() / 1000.0);
     }
 }

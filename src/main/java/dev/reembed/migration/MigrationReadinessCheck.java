@@ -12,6 +12,8 @@ import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationState;
 
+import dev.reembed.schema.SchemaCatalog;
+
 /**
  * Readiness includes the schema: DOWN while Flyway's history has a failed migration (the schema
  * is in an unknown state). A held schema change (V3 pending) is UP: the service is there to apply it.
@@ -21,11 +23,11 @@ import org.flywaydb.core.api.MigrationState;
 public class MigrationReadinessCheck implements HealthCheck {
 
     private final Flyway flyway;
-    private final MigrationRepository repository;
+    private final SchemaCatalog catalog;
 
-    public MigrationReadinessCheck(Flyway flyway, MigrationRepository repository) {
+    public MigrationReadinessCheck(Flyway flyway, SchemaCatalog catalog) {
         this.flyway = flyway;
-        this.repository = repository;
+        this.catalog = catalog;
     }
 
     @Override
@@ -39,7 +41,7 @@ public class MigrationReadinessCheck implements HealthCheck {
             r.withData("currentVersion", current == null || current.getVersion() == null ? "none" : current.getVersion().getVersion())
                     .withData("pending", pending)
                     .withData("failed", failed);
-            repository.embeddingColumn().ifPresent(c -> r.withData("column", c.type()));
+            catalog.embeddingColumn().ifPresent(c -> r.withData("column", c.type()));
             return r.status(failed == 0 && current != null).build();
         } catch (RuntimeException e) {
             return r.down().withData("error", String.valueOf(e.getMessage())).build();

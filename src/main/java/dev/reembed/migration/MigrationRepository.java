@@ -10,36 +10,34 @@ import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.reembed.common.Transactions;
+import dev.reembed.schema.HnswIndex;
+import dev.reembed.schema.MatchFunction;
+import dev.reembed.schema.PgvectorVersion;
+import dev.reembed.schema.SchemaCatalog;
+import dev.reembed.schema.SqlTemplate;
 import io.agroal.api.AgroalDataSource;
 
 /**
- * Every SQL statement of the schema-change feature outside the Flyway migrations: catalog reads
- * for pre-flight and status, and the rollback of V3. Identifiers are constants; the only values
- * spliced into DDL are dimensions from configuration, which are integers.
+ * The SQL of the schema change itself outside the Flyway migrations: the counts and backup that
+ * pre-flight and status show, and the rollback of V3 ({@code db/sql/V3_rollback.sql}). What the
+ * catalogs say about the column, index, function and versions is {@link SchemaCatalog}'s.
+ * Identifiers are constants; the only values spliced into DDL are integers from configuration.
  */
 @ApplicationScoped
 public class MigrationRepository {
 
     static final String BACKUP_TABLE = "questions_embedding_backup";
-    public static final String INDEX_NAME = "idx_questions_embedding";
-    static final String FUNCTION_NAME = "match_questions_with_solutions";
     /** Serialises apply and rollback across replicas (pg_advisory_lock key). */
     static final long LOCK_KEY = 0x7265656d62656431L; // "reembed1"
 
     public record QuestionCounts(long total, long withEmbedding, long withoutEmbedding) {
-    }
-
-    /** {@code type} as PostgreSQL prints it, e.g. {@code vector(768)}; dimensions null when not a vector. */
-    public record ColumnInfo(String type, Integer dimensions) {
-    }
-
-    public record IndexInfo(String name, boolean present, Boolean valid, String method, String opclass) {
     }
 
     public record BackupInfo(String table, boolean present, long rows) {
@@ -47,6 +45,8 @@ public class MigrationRepository {
 
     public record RollbackOutcome(long restoredEmbeddings, long withoutEmbedding, List<String> notices) {
     }
+
+    private static final SqlTemplate ROLLBACK = SqlTemplate.load("V3_rollback.sql");
 
     private final AgroalDataSource dataSource;
 
@@ -71,71 +71,6 @@ public class MigrationRepository {
         } catch (SQLException e) {
             throw new IllegalStateException("Cannot count questions", e);
         }
-    }
-
-    public Optional<ColumnInfo> embeddingColumn() {
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement("""
-                        select format_type(a.atttypid, a.atttypmod), t.typname, a.atttypmod
-                        from pg_attribute a join pg_type t on t.oid = a.atttypid
-                        where a.attrelid = to_regclass('questions') and a.attname = 'embedding' and not a.attisdropped""");
-                ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) {
-                return Optional.empty();
-            }
-            boolean vector = "vector".equals(rs.getString(2)) && rs.getInt(3) > 0;
-            return Optional.of(new ColumnInfo(rs.getString(1), vector ? rs.getInt(3) : null));
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot read the embedding column", e);
-        }
-    }
-
-    public IndexInfo embeddingIndex() {
-        try (Connection c = dataSource.getConnection()) {
-            return embeddingIndex(c);
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot read the embedding index", e);
-        }
-    }
-
-    /** The same read on a connection of the caller's (the backfill's index build holds a lock on it). */
-    public static IndexInfo embeddingIndex(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("""
-                        select i.indisvalid, am.amname, opc.opcname
-                        from pg_class ic
-                        join pg_index i on i.indexrelid = ic.oid
-                        join pg_am am on am.oid = ic.relam
-                        join pg_opclass opc on opc.oid = i.indclass[0]
-                        where ic.relname = ? and pg_table_is_visible(ic.oid)""")) {
-            ps.setString(1, INDEX_NAME);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return new IndexInfo(INDEX_NAME, false, null, null, null);
-                }
-                return new IndexInfo(INDEX_NAME, true, rs.getBoolean(1), rs.getString(2), rs.getString(3));
-            }
-        }
-    }
-
-    public boolean matchFunctionExists() {
-        return "true".equals(string(
-                "select exists (select 1 from pg_proc where proname = '" + FUNCTION_NAME + "' and pg_function_is_visible(oid))::text"));
-    }
-
-    public int serverVersionNum() {
-        return Integer.parseInt(string("select current_setting('server_version_num')"));
-    }
-
-    public String serverVersion() {
-        return string("select current_setting('server_version')");
-    }
-
-    public Optional<String> pgvectorVersion() {
-        return Optional.ofNullable(string("select extversion from pg_extension where extname = 'vector'"));
-    }
-
-    public int maxParallelMaintenanceWorkers() {
-        return Integer.parseInt(string("select current_setting('max_parallel_maintenance_workers')"));
     }
 
     public BackupInfo backup() {
@@ -179,59 +114,40 @@ public class MigrationRepository {
     }
 
     /**
-     * The seed's rollback script in one transaction: back to {@code vector(sourceDims)}, the V2
-     * index and function, every backed-up vector restored, and V3 removed from Flyway's history so
-     * that a later apply runs it again. Holds the migration lock so that it never overlaps an apply.
+     * Seed 001's rollback in one transaction ({@code db/sql/V3_rollback.sql}): back to
+     * {@code vector(sourceDims)}, the index and function at that dimension, every backed-up vector
+     * restored, and V3 removed from Flyway's history so that a later apply runs it again. Holds the
+     * migration lock so that it never overlaps an apply.
      */
-    public RollbackOutcome rollback(int sourceDims) {
-        String dims = Integer.toString(sourceDims); // an int from configuration, never request input
+    public RollbackOutcome rollback(int sourceDims, int targetDims, HnswIndex index) {
+        String script = rollbackScript(sourceDims, targetDims, index);
         return Transactions.inTransaction(dataSource, "Rollback failed and changed nothing", c -> {
             List<String> notices = new ArrayList<>();
             try (Statement st = c.createStatement()) {
-            st.execute("select pg_advisory_xact_lock(" + LOCK_KEY + ")");
-            st.execute("lock table questions in access exclusive mode");
-            st.execute("drop function if exists " + FUNCTION_NAME + "(vector, double precision, integer)");
-            st.execute("drop index if exists " + INDEX_NAME);
-            notices.add("✓ Step 1 complete: Dropped dependent objects");
-            st.execute("alter table questions alter column embedding type vector(" + dims + ") using null");
-            notices.add("✓ Step 2 complete: Altered embedding column to VECTOR(" + dims + ")");
-            long restored = st.executeUpdate("update questions q set embedding = b.embedding, embedding_model = b.model from "
-                    + BACKUP_TABLE + " b where b.id = q.id");
-            st.execute("update questions set embedding_model = null where embedding is null and embedding_model is not null");
-            notices.add("✓ Step 3 complete: Restored " + restored + " embeddings from " + BACKUP_TABLE);
-            st.execute("create index " + INDEX_NAME + " on questions using hnsw (embedding vector_cosine_ops)");
-            notices.add("✓ Step 4 complete: Created HNSW index for VECTOR(" + dims + ")");
-            st.execute("select reembed_create_match_function(" + dims + ")"); // defined by V3
-            notices.add("✓ Step 5 complete: Recreated " + FUNCTION_NAME + " function");
-            verifyRolledBack(st, dims, restored);
-            notices.add("✓ Verification passed: embedding column is VECTOR(" + dims + ") with " + restored + " restored vectors");
-            st.execute("delete from flyway_schema_history where version = '3'");
-            long without;
-            try (ResultSet rs = st.executeQuery("select count(*) from questions where deleted_at is null and embedding is null")) {
-                rs.next();
-                without = rs.getLong(1);
-            }
-            collect(st.getWarnings(), notices);
-            return new RollbackOutcome(restored, without, notices);
+                st.execute("select pg_advisory_xact_lock(" + LOCK_KEY + ")");
+                st.execute(script);
+                collect(st.getWarnings(), notices);
+                long restored = count(st, "select count(*) from " + BACKUP_TABLE + " b join questions q on q.id = b.id");
+                long without = count(st, "select count(*) from questions where deleted_at is null and embedding is null");
+                return new RollbackOutcome(restored, without, notices);
             }
         });
     }
 
-    private void verifyRolledBack(Statement st, String dims, long restored) throws SQLException {
-        try (ResultSet rs = st.executeQuery("""
-                select format_type(atttypid, atttypmod) from pg_attribute
-                where attrelid = 'questions'::regclass and attname = 'embedding'""")) {
+    /** The rollback script with its placeholders rendered: the one place they are. */
+    static String rollbackScript(int sourceDims, int targetDims, HnswIndex index) {
+        return ROLLBACK.render(Map.of(
+                "source_dimensions", Integer.toString(sourceDims),
+                "target_dimensions", Integer.toString(targetDims),
+                "serial_hnsw_build", PgvectorVersion.serialHnswBuildSql(),
+                "create_hnsw_index", index.createDdl(false),
+                "create_match_function", MatchFunction.createDdl(sourceDims)));
+    }
+
+    private static long count(Statement st, String sql) throws SQLException {
+        try (ResultSet rs = st.executeQuery(sql)) {
             rs.next();
-            if (!("vector(" + dims + ")").equals(rs.getString(1))) {
-                throw new SQLException("Verification failed: embedding column is " + rs.getString(1));
-            }
-        }
-        try (ResultSet rs = st.executeQuery("select count(*) from " + BACKUP_TABLE
-                + " b join questions q on q.id = b.id where q.embedding is distinct from b.embedding")) {
-            rs.next();
-            if (rs.getLong(1) != 0) {
-                throw new SQLException("Verification failed: " + rs.getLong(1) + " vectors differ from the backup");
-            }
+            return rs.getLong(1);
         }
     }
 

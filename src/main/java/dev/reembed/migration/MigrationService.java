@@ -21,6 +21,8 @@ import dev.reembed.common.Check;
 import dev.reembed.common.Problem;
 import dev.reembed.common.ProblemException;
 import dev.reembed.embedding.TargetConfig;
+import dev.reembed.schema.HnswIndex;
+import dev.reembed.schema.SchemaCatalog;
 import io.agroal.api.AgroalDataSource;
 
 /**
@@ -37,11 +39,13 @@ public class MigrationService {
     private final MigrationRepository repository;
     private final MigrationConfig config;
     private final TargetConfig target;
+    private final SchemaCatalog catalog;
     private final AgroalDataSource dataSource;
 
-    public MigrationService(Flyway flyway, PreflightService preflight, MigrationRepository repository,
+    public MigrationService(Flyway flyway, PreflightService preflight, MigrationRepository repository, SchemaCatalog catalog,
             MigrationConfig config, TargetConfig target, AgroalDataSource dataSource) {
         this.flyway = flyway;
+        this.catalog = catalog;
         this.preflight = preflight;
         this.repository = repository;
         this.config = config;
@@ -63,7 +67,7 @@ public class MigrationService {
                 info.current() == null ? null : version(info.current()),
                 applied,
                 pending,
-                repository.embeddingColumn().map(c -> new Preflight.Column(c.type(), c.dimensions())).orElse(null),
+                catalog.embeddingColumn().map(c -> new Preflight.Column(c.type(), c.dimensions())).orElse(null),
                 new MigrationStatus.Backup(backup.table(), backup.present(), backup.rows()));
     }
 
@@ -117,7 +121,7 @@ public class MigrationService {
         });
         boolean v3Applied = Arrays.stream(flyway.info().applied())
                 .anyMatch(i -> i.getVersion() != null && i.getVersion().equals(MigrationVersion.fromVersion("3")));
-        Integer dims = repository.embeddingColumn().map(MigrationRepository.ColumnInfo::dimensions).orElse(null);
+        Integer dims = catalog.embeddingColumn().map(SchemaCatalog.ColumnInfo::dimensions).orElse(null);
         if (!v3Applied || dims == null || dims == config.sourceDimensions()) {
             throw ProblemException.conflict("Nothing to roll back: the embedding schema change (V3) is not applied"
                     + (dims == null ? "" : " and questions.embedding is vector(" + dims + ")"));
@@ -126,7 +130,8 @@ public class MigrationService {
             throw ProblemException.conflict("Cannot roll back: the backup table " + MigrationRepository.BACKUP_TABLE
                     + " does not exist, so the old vectors cannot be restored");
         }
-        MigrationRepository.RollbackOutcome outcome = repository.rollback(config.sourceDimensions());
+        MigrationRepository.RollbackOutcome outcome = repository.rollback(config.sourceDimensions(), target.dimensions(),
+                new HnswIndex(config.hnsw().m(), config.hnsw().efConstruction()));
         outcome.notices().forEach(n -> LOG.info(n));
         LOG.infof("Rolled back from vector(%d) to vector(%d); %d embeddings restored", target.dimensions(),
                 config.sourceDimensions(), outcome.restoredEmbeddings());

@@ -5,6 +5,8 @@ import java.util.Optional;
 
 import org.jboss.logging.Logger;
 
+import dev.reembed.schema.PgvectorVersion;
+
 /**
  * Enables pgvector the way seed 002 specifies: pre-checks, idempotent {@code CREATE EXTENSION},
  * version check, functional verification. Each failure throws with the spec's message, which stops

@@ -14,6 +14,10 @@ import dev.reembed.common.Check;
 import dev.reembed.common.ProblemException;
 import dev.reembed.embedding.ModelRegistry;
 import dev.reembed.embedding.TargetConfig;
+import dev.reembed.schema.HnswIndex;
+import dev.reembed.schema.MatchFunction;
+import dev.reembed.schema.PgvectorVersion;
+import dev.reembed.schema.SchemaCatalog;
 
 /**
  * Seed 001's "Pre-Flight Checks", computed from the catalog: what must hold before the
@@ -26,14 +30,16 @@ public class PreflightService {
     static final long BACKUP_ROW_OVERHEAD = 96;
 
     private final MigrationRepository repository;
+    private final SchemaCatalog catalog;
     private final ModelRegistry registry;
     private final TargetConfig target;
     private final MigrationConfig migration;
     private final Flyway flyway;
 
-    public PreflightService(MigrationRepository repository, ModelRegistry registry, TargetConfig target,
+    public PreflightService(MigrationRepository repository, SchemaCatalog catalog, ModelRegistry registry, TargetConfig target,
             MigrationConfig migration, Flyway flyway) {
         this.repository = repository;
+        this.catalog = catalog;
         this.registry = registry;
         this.target = target;
         this.migration = migration;
@@ -55,26 +61,25 @@ public class PreflightService {
             counts = new Preflight.Questions(c.total(), c.withEmbedding(), c.withoutEmbedding());
             checks.add(Check.pass("questions", c.total() + " questions in scope (soft-deleted excluded), "
                     + c.withEmbedding() + " with an embedding, " + c.withoutEmbedding() + " without").withValue(c.total()));
-            Optional<MigrationRepository.ColumnInfo> col = repository.embeddingColumn();
+            Optional<SchemaCatalog.ColumnInfo> col = catalog.embeddingColumn();
             column = col.map(i -> new Preflight.Column(i.type(), i.dimensions())).orElse(null);
             checks.add(columnCheck(col, pending));
         }
 
-        MigrationRepository.IndexInfo idx = table ? repository.embeddingIndex()
-                : new MigrationRepository.IndexInfo(MigrationRepository.INDEX_NAME, false, null, null, null);
+        SchemaCatalog.IndexInfo idx = table ? catalog.embeddingIndex() : SchemaCatalog.IndexInfo.missing();
         checks.add(indexCheck(idx));
         if (table) {
-            checks.add(repository.matchFunctionExists()
-                    ? Check.pass("match-function", MigrationRepository.FUNCTION_NAME + " exists")
-                    : Check.warn("match-function", MigrationRepository.FUNCTION_NAME + " is missing; the schema change creates it"));
+            checks.add(catalog.matchFunction().present()
+                    ? Check.pass("match-function", MatchFunction.NAME + " exists")
+                    : Check.warn("match-function", MatchFunction.NAME + " is missing; the schema change creates it"));
         }
 
-        String pgVersion = repository.serverVersion();
-        checks.add(repository.serverVersionNum() >= PgvectorEnablement.MIN_SERVER_VERSION_NUM
+        String pgVersion = catalog.serverVersion();
+        checks.add(catalog.serverVersionNum() >= PgvectorEnablement.MIN_SERVER_VERSION_NUM
                 ? Check.pass("postgresql-version", "PostgreSQL " + pgVersion)
                 : Check.fail("postgresql-version", "PostgreSQL 14+ required for pgvector 0.5.0+. Current: " + pgVersion));
 
-        Optional<String> vectorVersion = repository.pgvectorVersion();
+        Optional<String> vectorVersion = catalog.pgvectorVersion();
         checks.add(pgvectorCheck(vectorVersion));
 
         checks.add(targetCheck());
@@ -103,11 +108,11 @@ public class PreflightService {
         return out;
     }
 
-    private Check columnCheck(Optional<MigrationRepository.ColumnInfo> col, List<String> pending) {
+    private Check columnCheck(Optional<SchemaCatalog.ColumnInfo> col, List<String> pending) {
         if (col.isEmpty()) {
             return Check.fail("embedding-column", "Column questions.embedding does not exist");
         }
-        MigrationRepository.ColumnInfo c = col.get();
+        SchemaCatalog.ColumnInfo c = col.get();
         Integer dims = c.dimensions();
         if (dims == null) {
             return Check.fail("embedding-column", "questions.embedding is " + c.type() + ", not a pgvector vector(N)");
@@ -125,12 +130,12 @@ public class PreflightService {
                 .withValue(dims);
     }
 
-    private static Check indexCheck(MigrationRepository.IndexInfo idx) {
+    private static Check indexCheck(SchemaCatalog.IndexInfo idx) {
         if (!idx.present()) {
             return Check.warn("embedding-index", idx.name() + " does not exist; the schema change creates it");
         }
         String what = idx.name() + ": " + idx.method() + " " + idx.opclass() + (Boolean.TRUE.equals(idx.valid()) ? ", valid" : ", INVALID");
-        if (!Boolean.TRUE.equals(idx.valid()) || !"hnsw".equals(idx.method()) || !"vector_cosine_ops".equals(idx.opclass())) {
+        if (!HnswIndex.isExpected(idx)) {
             return Check.warn("embedding-index", what + "; the schema change rebuilds it as a valid HNSW cosine index");
         }
         return Check.pass("embedding-index", what);
@@ -139,14 +144,14 @@ public class PreflightService {
     private Check pgvectorCheck(Optional<String> version) {
         if (version.isEmpty()) {
             return Check.fail("pgvector-version", "pgvector extension not available. Ensure postgresql-"
-                    + repository.serverVersionNum() / 10000 + "-pgvector is installed");
+                    + catalog.serverVersionNum() / 10000 + "-pgvector is installed");
         }
         PgvectorVersion v = PgvectorVersion.parse(version.get());
         if (v.isBefore(PgvectorVersion.MINIMUM)) {
             return Check.fail("pgvector-version", "pgvector version " + v + " < required " + PgvectorVersion.MINIMUM);
         }
-        int workers = repository.maxParallelMaintenanceWorkers();
-        if (v.isBefore(PgvectorVersion.PARALLEL_HNSW_FIX) && workers > 0) {
+        int workers = catalog.maxParallelMaintenanceWorkers();
+        if (!v.buildsHnswInParallel() && workers > 0) {
             return Check.warn("pgvector-version", "pgvector " + v + " with max_parallel_maintenance_workers = " + workers
                     + ": versions before " + PgvectorVersion.PARALLEL_HNSW_FIX + " can overflow a buffer in parallel HNSW builds. "
                     + "The schema change builds its index serially; set max_parallel_maintenance_workers = 0 for any "

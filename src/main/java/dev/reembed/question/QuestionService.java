@@ -12,7 +12,7 @@ import dev.reembed.common.ProblemException;
 import dev.reembed.embedding.DocumentText;
 import dev.reembed.embedding.EmbeddingException;
 import dev.reembed.embedding.EmbeddingProvider;
-import dev.reembed.migration.MigrationRepository;
+import dev.reembed.schema.SchemaCatalog;
 
 /**
  * Seed 001's "Plan 02", the application path: new questions embedded with the target model as
@@ -30,10 +30,10 @@ public class QuestionService {
     static final int DUPLICATE_LIMIT = 5;
 
     private final QuestionRepository repository;
-    private final MigrationRepository schema;
+    private final SchemaCatalog schema;
     private final EmbeddingProvider provider;
 
-    public QuestionService(QuestionRepository repository, MigrationRepository schema, EmbeddingProvider provider) {
+    public QuestionService(QuestionRepository repository, SchemaCatalog schema, EmbeddingProvider provider) {
         this.repository = repository;
         this.schema = schema;
         this.provider = provider;
@@ -97,13 +97,7 @@ public class QuestionService {
     }
 
     private void requireColumnAtProviderDimensions() {
-        Integer column = schema.embeddingColumn().map(MigrationRepository.ColumnInfo::dimensions).orElse(null);
-        if (column == null || column != provider.dimensions()) {
-            throw ProblemException.conflict(String.format(
-                    "questions.embedding is %s but this service embeds with %s at %d dimensions: %s",
-                    column == null ? "missing" : "vector(" + column + ")", provider.model(), provider.dimensions(),
-                    "apply the schema change first (POST /api/migration/apply), or configure reembed.target.* and the provider to match"));
-        }
+        schema.requireEmbeddingColumn(provider.dimensions(), provider.model());
     }
 
     private static String blankToNull(String s) {

@@ -24,6 +24,14 @@ public class VerificationRepository {
     public record Search(List<Long> ids, List<Double> similarities, double millis) {
     }
 
+    /** Rows in scope, and those without a vector of the model and dimension made from their current text. */
+    public record Coverage(long total, long missing) {
+    }
+
+    /** Vectors off unit length, the worst |‖v‖ − 1| (0 without vectors), and the vectors measured. */
+    public record Norms(long offUnit, double worstDeviation, long vectors) {
+    }
+
     private final AgroalDataSource dataSource;
 
     public VerificationRepository(AgroalDataSource dataSource) {
@@ -31,7 +39,7 @@ public class VerificationRepository {
     }
 
     /** In-scope rows, and those without a vector of the model and dimension made from their current text. */
-    public long[] coverage(String model, int dimensions) {
+    public Coverage coverage(String model, int dimensions) {
         try (Connection c = dataSource.getConnection();
                 PreparedStatement ps = c.prepareStatement("""
                         select count(*),
@@ -42,7 +50,7 @@ public class VerificationRepository {
             ps.setInt(2, dimensions);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                return new long[] {rs.getLong(1), rs.getLong(2)};
+                return new Coverage(rs.getLong(1), rs.getLong(2));
             }
         } catch (SQLException e) {
             throw new IllegalStateException("Cannot measure coverage", e);
@@ -50,7 +58,7 @@ public class VerificationRepository {
     }
 
     /** Vectors whose L2 norm is off 1 by more than {@code tolerance}, and the worst norm. */
-    public Object[] norms(double tolerance) {
+    public Norms norms(double tolerance) {
         try (Connection c = dataSource.getConnection();
                 PreparedStatement ps = c.prepareStatement("""
                         select count(*) filter (where abs(vector_norm(embedding) - 1) > ?),
@@ -59,7 +67,7 @@ public class VerificationRepository {
             ps.setDouble(1, tolerance);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                return new Object[] {rs.getLong(1), rs.getObject(2) == null ? 0.0 : rs.getDouble(2), rs.getLong(3)};
+                return new Norms(rs.getLong(1), rs.getObject(2) == null ? 0.0 : rs.getDouble(2), rs.getLong(3));
             }
         } catch (SQLException e) {
             throw new IllegalStateException("Cannot measure norms", e);
@@ -160,18 +168,6 @@ public class VerificationRepository {
             return null;
         } catch (SQLException e) {
             return e.getMessage();
-        }
-    }
-
-    public boolean functionExists() {
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement("""
-                        select pg_get_function_identity_arguments(oid) from pg_proc
-                        where proname = 'match_questions_with_solutions' and pg_function_is_visible(oid)""");
-                ResultSet rs = ps.executeQuery()) {
-            return rs.next() && "query_embedding vector, match_threshold double precision, match_count integer".equals(rs.getString(1));
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot read the function", e);
         }
     }
 

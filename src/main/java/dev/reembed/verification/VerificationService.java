@@ -18,7 +18,8 @@ import dev.reembed.embedding.EmbeddingException;
 import dev.reembed.embedding.EmbeddingProvider;
 import dev.reembed.embedding.TargetConfig;
 import dev.reembed.embedding.Vectors;
-import dev.reembed.migration.MigrationRepository;
+import dev.reembed.schema.HnswIndex;
+import dev.reembed.schema.SchemaCatalog;
 
 /**
  * Seed 001's "Plan 04" and "Post-Migration Validation", computed from the data: schema, coverage,
@@ -38,12 +39,12 @@ public class VerificationService {
     }
 
     private final VerificationRepository repository;
-    private final MigrationRepository schema;
+    private final SchemaCatalog schema;
     private final EmbeddingProvider provider;
     private final TargetConfig target;
     private final VerificationConfig config;
 
-    public VerificationService(VerificationRepository repository, MigrationRepository schema, EmbeddingProvider provider,
+    public VerificationService(VerificationRepository repository, SchemaCatalog schema, EmbeddingProvider provider,
             TargetConfig target, VerificationConfig config) {
         this.repository = repository;
         this.schema = schema;
@@ -103,7 +104,7 @@ public class VerificationService {
             return Check.fail("column", "questions.embedding does not exist");
         }
         Integer dims = column.get().dimensions();
-        return (dims != null && dims == target.dimensions()
+        return (column.get().isVector(target.dimensions())
                 ? Check.pass("column", "questions.embedding is " + column.get().type())
                 : Check.fail("column", "questions.embedding is " + column.get().type() + ", expected vector(" + target.dimensions() + ")"))
                 .withValue(dims);
@@ -115,12 +116,11 @@ public class VerificationService {
             return Check.fail("index", "idx_questions_embedding does not exist");
         }
         String what = "idx_questions_embedding: " + idx.method() + " " + idx.opclass() + (Boolean.TRUE.equals(idx.valid()) ? ", valid" : ", INVALID");
-        boolean ok = Boolean.TRUE.equals(idx.valid()) && "hnsw".equals(idx.method()) && "vector_cosine_ops".equals(idx.opclass());
-        return ok ? Check.pass("index", what) : Check.fail("index", what + "; expected a valid hnsw vector_cosine_ops index");
+        return HnswIndex.isExpected(idx) ? Check.pass("index", what) : Check.fail("index", what + "; expected a valid hnsw vector_cosine_ops index");
     }
 
     private Check functionCheck() {
-        if (!repository.functionExists()) {
+        if (!schema.matchFunction().expectedArguments()) {
             return Check.fail("function", "match_questions_with_solutions(vector, float, int) does not exist");
         }
         int dims = target.dimensions();
@@ -136,9 +136,9 @@ public class VerificationService {
     }
 
     private Check coverageCheck() {
-        long[] c = repository.coverage(target.model(), target.dimensions());
-        long total = c[0];
-        long missing = c[1];
+        VerificationRepository.Coverage c = repository.coverage(target.model(), target.dimensions());
+        long total = c.total();
+        long missing = c.missing();
         double covered = total == 0 ? 100.0 : round(100.0 * (total - missing) / total, 2);
         String detail = (total - missing) + " of " + total + " questions in scope have a " + target.model() + " vector of their current text";
         return (missing == 0 ? Check.pass("coverage", detail)
@@ -146,11 +146,11 @@ public class VerificationService {
     }
 
     private Check normsCheck() {
-        Object[] n = repository.norms(NORM_TOLERANCE);
-        long off = (Long) n[0];
-        double worst = round((Double) n[1], 6);
-        String detail = off == 0 ? "every one of " + n[2] + " vectors has ‖v‖ = 1 ± " + NORM_TOLERANCE
-                : off + " of " + n[2] + " vectors are not unit length (worst |‖v‖ − 1| = " + worst + ")";
+        VerificationRepository.Norms n = repository.norms(NORM_TOLERANCE);
+        long off = n.offUnit();
+        double worst = round(n.worstDeviation(), 6);
+        String detail = off == 0 ? "every one of " + n.vectors() + " vectors has ‖v‖ = 1 ± " + NORM_TOLERANCE
+                : off + " of " + n.vectors() + " vectors are not unit length (worst |‖v‖ − 1| = " + worst + ")";
         return (off == 0 ? Check.pass("norms", detail) : Check.fail("norms", detail)).withValue(worst);
     }
 

@@ -172,8 +172,7 @@ class BackfillBench {
             String mwm = System.getProperty("bench.createIndexMwm", "1GB").replace("'", "");
             db.exec("drop index idx_questions_embedding");
             double createSeconds = db.timed("set maintenance_work_mem = '" + mwm + "'; set max_parallel_maintenance_workers = 0",
-                    "create index idx_questions_embedding on questions using hnsw (embedding vector_cosine_ops) "
-                            + "with (m = 16, ef_construction = 64)");
+                    new dev.reembed.schema.HnswIndex(16, 64).createDdl(false));
             report(String.format(Locale.ROOT, "plain CREATE INDEX hnsw (m=16, ef_construction=64, maintenance_work_mem=%s, serial) "
                     + "on %d rows: %.1f s; the service's build (CONCURRENTLY, same settings) %.1f s -> %.2fx", mwm, rows, createSeconds,
                     r.buildSeconds, r.buildSeconds / createSeconds));

@@ -10,6 +10,8 @@ import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
+import dev.reembed.schema.PgvectorVersion;
+
 /**
  * The checks of seed 002 with values a real server cannot be made to show here (PostgreSQL 13,
  * pgvector missing from the server, pgvector 0.4, a broken type). The checks that can be arranged

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 import dev.reembed.embedding.gemini.FakeGeminiApi;
 import dev.reembed.embedding.gemini.FakeGeminiResource;
 import dev.reembed.embedding.gemini.FakeGeminiResource.InjectFakeGemini;
+import dev.reembed.schema.HnswIndex;
+import dev.reembed.schema.MatchFunction;
 import dev.reembed.testing.ScratchDatabaseResource;
 import dev.reembed.testing.TestDb;
 import io.agroal.api.AgroalDataSource;
@@ -136,20 +138,20 @@ class VerificationTest {
             assertThat(status(report, "recall@10")).isEqualTo("FAIL");
             assertThat(report.getString("status")).isEqualTo("FAIL");
         } finally {
-            TestDb.exec(db, "create index idx_questions_embedding on questions using hnsw (embedding vector_cosine_ops)");
+            TestDb.exec(db, new HnswIndex(16, 64).createDdl(false));
         }
     }
 
     @Test
     void aFunctionAtTheWrongDimensionFails() {
-        TestDb.exec(db, "select reembed_create_match_function(768)");
+        TestDb.exec(db, MatchFunction.createDdl(768));
         try {
             JsonPath report = verify("?sample=5");
             assertThat(status(report, "function")).isEqualTo("FAIL");
             assertThat(report.getString("checks.find { it.name == 'function' }.detail")).contains("refuses a vector(1536)");
             assertThat(report.getString("status")).isEqualTo("FAIL");
         } finally {
-            TestDb.exec(db, "select reembed_create_match_function(1536)");
+            TestDb.exec(db, MatchFunction.createDdl(1536));
         }
     }
 

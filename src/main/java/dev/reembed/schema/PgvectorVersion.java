@@ -1,6 +1,7 @@
-package dev.reembed.migration;
+package dev.reembed.schema;
 
 import java.util.Arrays;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -17,6 +18,8 @@ public record PgvectorVersion(int[] parts, String text) implements Comparable<Pg
     public static final PgvectorVersion MINIMUM = parse("0.5.0");
     /** 0.8.2 fixed a buffer overflow in parallel HNSW index builds. */
     public static final PgvectorVersion PARALLEL_HNSW_FIX = parse("0.8.2");
+
+    private static final SqlTemplate SERIAL_BUILD = SqlTemplate.load("serial_hnsw_build.sql");
 
     public static PgvectorVersion parse(String text) {
         if (text == null) {
@@ -44,6 +47,26 @@ public record PgvectorVersion(int[] parts, String text) implements Comparable<Pg
 
     public boolean isBefore(PgvectorVersion other) {
         return compareTo(other) < 0;
+    }
+
+    /** Whether an HNSW build may use parallel workers: before 0.8.2 they could overflow a buffer. */
+    public boolean buildsHnswInParallel() {
+        return !isBefore(PARALLEL_HNSW_FIX);
+    }
+
+    /** max_parallel_maintenance_workers for an HNSW build that would like {@code wanted}: 0 where that is unsafe. */
+    public int hnswBuildWorkers(int wanted) {
+        return buildsHnswInParallel() ? wanted : 0;
+    }
+
+    /**
+     * The same rule in SQL, for a build inside a transaction (V3, the rollback): a statement that
+     * sets max_parallel_maintenance_workers to 0 for the rest of the transaction when the installed
+     * pgvector is older than {@link #PARALLEL_HNSW_FIX}. No trailing semicolon.
+     */
+    public static String serialHnswBuildSql() {
+        String fix = String.join(", ", Arrays.stream(PARALLEL_HNSW_FIX.parts).mapToObj(Integer::toString).toList());
+        return SERIAL_BUILD.render(Map.of("parallel_hnsw_fix", fix));
     }
 
     @Override

@@ -1,4 +1,4 @@
-package dev.reembed.migration;
+package dev.reembed.schema;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
