@@ -31,7 +31,7 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 
-/** Backfill runs over HTTP (CONTRACT.md, "Backfills"). */
+/** Backfill runs over HTTP (docs/api.md, "Backfills"). */
 @Path("/api/backfills")
 @Produces(MediaType.APPLICATION_JSON)
 public class BackfillResource {

@@ -5,7 +5,7 @@ import java.time.OffsetDateTime;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
-/** A backfill run as the API shows it (CONTRACT.md "Run"). */
+/** A backfill run as the API shows it (docs/api.md, "Run"). */
 @RegisterForReflection
 public record Run(
         long id,

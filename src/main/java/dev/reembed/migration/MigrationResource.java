@@ -6,7 +6,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
-/** The schema change over HTTP (CONTRACT.md, "Migration"). */
+/** The schema change over HTTP (docs/api.md, "Migration"). */
 @Path("/api/migration")
 @Produces(MediaType.APPLICATION_JSON)
 public class MigrationResource {

@@ -14,7 +14,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-/** The application path over HTTP (CONTRACT.md, "Questions"). */
+/** The application path over HTTP (docs/api.md, "Questions"). */
 @Path("/api/questions")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)

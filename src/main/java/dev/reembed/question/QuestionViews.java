@@ -17,7 +17,7 @@ public final class QuestionViews {
     public record SolutionView(long id, String content) {
     }
 
-    /** A search result: the function's row (CONTRACT.md). */
+    /** A search result: the function's row (docs/api.md). */
     @RegisterForReflection
     public record Match(long id, String title, String content, double similarity, List<SolutionView> solutions) {
     }

@@ -12,7 +12,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
 /**
- * {@code GET /api/verification?sample=N} (CONTRACT.md); also {@code drift=k} (re-embed k sampled
+ * {@code GET /api/verification?sample=N} (docs/api.md); also {@code drift=k} (re-embed k sampled
  * rows), and per-request bounds {@code efSearch}, {@code maxP95Ms}, {@code minRecall}.
  */
 @Path("/api/verification")
