@@ -50,29 +50,6 @@ public class BackfillWorker {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     private static final Duration INDEX_WAIT = Duration.ofSeconds(5);
 
-    /** What became of one leased batch, and so what the worker does next. */
-    sealed interface Outcome {
-        /** Written (or given back for another worker): take the next batch now. */
-        record Done() implements Outcome {
-        }
-
-        /** The provider said how long to wait before the next call. */
-        record Wait(Duration delay) implements Outcome {
-        }
-
-        /** A transient failure without a delay: back off by the number of failures in a row. */
-        record BackOff() implements Outcome {
-        }
-
-        /** The run is no longer RUNNING here (paused, cancelled, or this replica is stopping). */
-        record Stopped() implements Outcome {
-        }
-
-        Outcome DONE = new Done();
-        Outcome BACK_OFF = new BackOff();
-        Outcome STOPPED = new Stopped();
-    }
-
     /** What a worker reads of its run once: the run's model, dimension and batch size do not change. */
     private record Job(long runId, String model, int dimensions, int batchSize, String owner) {
     }
