@@ -118,68 +118,58 @@ public final class NamedSql {
             this.ps = ps;
         }
 
-        private List<Integer> at(String name) {
+        @FunctionalInterface
+        private interface Setter {
+            void set(int position) throws SQLException;
+        }
+
+        /** Sets every position of {@code name}. */
+        private Bound each(String name, Setter setter) throws SQLException {
             List<Integer> at = positions.get(name);
             if (at == null) {
                 throw new IllegalArgumentException("No parameter :" + name + " in " + jdbc);
             }
-            return at;
+            for (int i : at) {
+                setter.set(i);
+            }
+            return this;
         }
 
         public Bound set(String name, long value) throws SQLException {
-            for (int i : at(name)) {
-                ps.setLong(i, value);
-            }
-            return this;
+            return each(name, i -> ps.setLong(i, value));
         }
 
         public Bound set(String name, int value) throws SQLException {
-            for (int i : at(name)) {
-                ps.setInt(i, value);
-            }
-            return this;
+            return each(name, i -> ps.setInt(i, value));
         }
 
         public Bound set(String name, boolean value) throws SQLException {
-            for (int i : at(name)) {
-                ps.setBoolean(i, value);
-            }
-            return this;
+            return each(name, i -> ps.setBoolean(i, value));
         }
 
         public Bound set(String name, double value) throws SQLException {
-            for (int i : at(name)) {
-                ps.setDouble(i, value);
-            }
-            return this;
+            return each(name, i -> ps.setDouble(i, value));
         }
 
         /** Text; null binds SQL NULL of type text. */
         public Bound set(String name, String value) throws SQLException {
-            for (int i : at(name)) {
+            return each(name, i -> {
                 if (value == null) {
                     ps.setNull(i, Types.VARCHAR);
                 } else {
                     ps.setString(i, value);
                 }
-            }
-            return this;
+            });
         }
 
         public Bound set(String name, BigDecimal value) throws SQLException {
-            for (int i : at(name)) {
-                ps.setBigDecimal(i, value);
-            }
-            return this;
+            return each(name, i -> ps.setBigDecimal(i, value));
         }
 
         /** An array parameter, e.g. {@code "bigint"} or {@code "text"}. */
         public Bound array(String name, String sqlType, Collection<?> values) throws SQLException {
             var array = connection.createArrayOf(sqlType, values.toArray());
-            for (int i : at(name)) {
-                ps.setArray(i, array);
-            }
-            return this;
+            return each(name, i -> ps.setArray(i, array));
         }
 
         /** Rows fetched at a time (a cursor, inside a transaction): a large result is streamed, not held. */
