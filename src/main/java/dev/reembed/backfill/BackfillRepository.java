@@ -51,8 +51,8 @@ public class BackfillRepository {
         };
     }
 
-    /** A stored row a worker holds. */
-    public record Lease(long questionId, String title, String content, String contentHash, int attempts) {
+    /** A stored row a worker holds; {@code takenOver}: its previous lease had expired. */
+    public record Lease(long questionId, String title, String content, String contentHash, int attempts, boolean takenOver) {
     }
 
     /** A vector for a leased row, with the content hash it was made from. */
@@ -241,7 +241,7 @@ public class BackfillRepository {
             List<Long> gone = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("""
                     with picked as (
-                        select i.question_id from backfill_items i
+                        select i.question_id, i.state = 'LEASED' as taken_over from backfill_items i
                         join backfill_runs r on r.id = i.run_id and r.status = 'RUNNING'
                         where i.run_id = ? and (i.state = 'PENDING' or (i.state = 'LEASED' and i.lease_expires_at < now()))
                         order by i.question_id
@@ -251,9 +251,10 @@ public class BackfillRepository {
                         update backfill_items i
                         set state = 'LEASED', lease_owner = ?, lease_expires_at = now() + make_interval(secs => ?)
                         from picked where i.run_id = ? and i.question_id = picked.question_id
-                        returning i.question_id, i.attempts
+                        returning i.question_id, i.attempts, picked.taken_over
                     )
-                    select l.question_id, q.title, q.content, q.content_hash, l.attempts, q.id is null or q.deleted_at is not null
+                    select l.question_id, q.title, q.content, q.content_hash, l.attempts, q.id is null or q.deleted_at is not null,
+                           l.taken_over
                     from leased l left join questions q on q.id = l.question_id
                     order by l.question_id""")) {
                 ps.setLong(1, runId);
@@ -266,7 +267,8 @@ public class BackfillRepository {
                         if (rs.getBoolean(6)) {
                             gone.add(rs.getLong(1));
                         } else {
-                            out.add(new Lease(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5)));
+                            out.add(new Lease(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
+                                    rs.getBoolean(7)));
                         }
                     }
                 }

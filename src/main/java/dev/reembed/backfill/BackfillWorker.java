@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
@@ -69,6 +70,8 @@ public class BackfillWorker {
     private final SearchIndex searchIndex;
     /** A build of an index left dropped by an ended run is under way in this replica. */
     private final AtomicBoolean healing = new AtomicBoolean();
+    @Inject
+    RunHistory history;
 
     public BackfillWorker(BackfillRepository repository, EmbeddingProvider provider, BackfillConfig config, MeterRegistry meters,
             SearchIndex searchIndex) {
@@ -141,6 +144,7 @@ public class BackfillWorker {
             int failures = 0;
             while (!stopping && repository.status(runId).orElse(RunStatus.CANCELLED) == RunStatus.RUNNING) {
                 List<Lease> leases = repository.lease(runId, owner, batchSize, config.leaseDuration());
+                history.leased(runId, leases);
                 if (leases.isEmpty()) {
                     if (repository.findRun(runId).map(RunRow::indexPending).orElse(false) && !repository.hasOpenItems(runId)) {
                         // Every row is written: the index the run dropped comes back before the run completes.
@@ -225,6 +229,7 @@ public class BackfillWorker {
             writeTimer.record(Duration.ofNanos(writing.stop(started)));
         }
         rowsEmbedded.increment(outcome.written());
+        history.written(runId, outcome.written(), batch.inputTokens());
         if (outcome.changedSinceRead() > 0) {
             LOG.debugf("Run %d: %d rows changed while they were embedded; they stay pending", runId, outcome.changedSinceRead());
         }

@@ -55,11 +55,11 @@ class SchemaChangeFailureTest {
         given().post("/api/migration/apply").then().statusCode(500)
                 .contentType("application/problem+json")
                 .body("title", equalTo("Schema change failed"))
-                .body("detail", containsString("rolled back; the schema stays at version 2.3"))
+                .body("detail", containsString("rolled back; the schema stays at version 2.5"))
                 .body("detail", containsString("\"m\""))
-                .body("currentVersion", equalTo("2.3"));
+                .body("currentVersion", equalTo("2.5"));
 
-        assertThat(TestDb.string(db, "select max(version) from flyway_schema_history where success")).isEqualTo("2.3");
+        assertThat(TestDb.string(db, "select max(version) from flyway_schema_history where success")).isEqualTo("2.5");
         assertThat(TestDb.number(db, "select count(*) from flyway_schema_history where not success")).isZero();
         assertThat(TestDb.string(db, "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'questions'::regclass and attname = 'embedding'"))
                 .isEqualTo("vector(768)");
@@ -68,6 +68,6 @@ class SchemaChangeFailureTest {
         assertThat(TestDb.string(db, "select (to_regclass('questions_embedding_backup') is null)::text")).isEqualTo("true");
         assertThat(TestDb.string(db, "select (to_regclass('idx_questions_embedding') is not null)::text")).isEqualTo("true");
         assertThat(TestDb.number(db, "select count(*) from match_questions_with_solutions(null::vector(768), 0.5, 1)")).isZero();
-        given().get("/api/migration").then().statusCode(200).body("currentVersion", equalTo("2.3"));
+        given().get("/api/migration").then().statusCode(200).body("currentVersion", equalTo("2.5"));
     }
 }
