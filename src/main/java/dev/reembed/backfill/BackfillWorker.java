@@ -144,7 +144,7 @@ public class BackfillWorker {
             int failures = 0;
             while (!stopping && repository.status(runId).orElse(RunStatus.CANCELLED) == RunStatus.RUNNING) {
                 List<Lease> leases = repository.lease(runId, owner, batchSize, config.leaseDuration());
-                history.leased(runId, leases);
+                history.leased(runId, leases.stream().filter(Lease::takenOver).count());
                 if (leases.isEmpty()) {
                     if (repository.findRun(runId).map(RunRow::indexPending).orElse(false) && !repository.hasOpenItems(runId)) {
                         // Every row is written: the index the run dropped comes back before the run completes.

@@ -13,7 +13,6 @@ import jakarta.interceptor.Interceptor;
 
 import org.jboss.logging.Logger;
 
-import dev.reembed.backfill.BackfillRepository.Lease;
 import dev.reembed.backfill.RunHistoryRepository.Delta;
 import dev.reembed.common.ProblemException;
 import dev.reembed.embedding.ProviderCallListener;
@@ -58,10 +57,12 @@ public class RunHistory implements ProviderCallListener {
         this.repository = repository;
     }
 
-    /** A worker of {@code runId} leased these rows on this thread; the provider calls that follow are the run's. */
-    public void leased(long runId, List<Lease> leases) {
+    /**
+     * A worker of {@code runId} leased rows on this thread, {@code takeovers} of them from an expired
+     * lease; the provider calls that follow on this thread are the run's.
+     */
+    public void leased(long runId, long takeovers) {
         workingFor.set(runId);
-        long takeovers = leases.stream().filter(Lease::takenOver).count();
         if (takeovers > 0) {
             add(runId, c -> c.takeovers += takeovers);
         }
