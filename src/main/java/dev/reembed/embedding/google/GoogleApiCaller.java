@@ -78,8 +78,10 @@ public class GoogleApiCaller {
      */
     public <T> T call(String what, long tokens, List<Integer> itemIndexes, Supplier<T> request) {
         for (int attempt = 0; ; attempt++) {
+            boolean sent = false;
             try {
                 limiter.acquire(tokens);
+                sent = true;
                 T answer = request.get();
                 listener.called(Outcome.OK);
                 return answer;
@@ -104,7 +106,9 @@ public class GoogleApiCaller {
                         attempt + 1, maxRetries, wait.toMillis());
                 pause(what, wait, itemIndexes);
             } catch (RuntimeException e) {
-                listener.called(Outcome.ERROR); // e.g. an answer that cannot be read
+                if (sent) {
+                    listener.called(Outcome.ERROR); // e.g. an answer that cannot be read, a client closed at shutdown
+                }
                 throw e;
             }
         }
