@@ -332,6 +332,7 @@ public class BackfillWorker {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        history.flushQuietly(); // the chart's last seconds, the batches just finished included
     }
 
     /**

@@ -6,17 +6,13 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
-import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.interceptor.Interceptor;
 
 import org.jboss.logging.Logger;
 
 import dev.reembed.backfill.RunHistoryRepository.Delta;
 import dev.reembed.common.ProblemException;
 import dev.reembed.embedding.ProviderCallListener;
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 
 /**
@@ -101,18 +97,18 @@ public class RunHistory implements ProviderCallListener {
         return repository.minutes(runId).orElseThrow(() -> ProblemException.notFound("No backfill run " + runId));
     }
 
+    /**
+     * {@link #flush()}, a failure logged rather than thrown: every 2 s, and by the worker's shutdown
+     * once the batches in hand are written (rather than an observer of its own, whose order
+     * against the worker's would be one more thing to get right).
+     */
     @Scheduled(every = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void scheduledFlush() {
+    public void flushQuietly() {
         try {
             flush();
         } catch (RuntimeException e) {
             LOG.warnf("Backfill history not written (kept for the next try): %s", e.getMessage());
         }
-    }
-
-    /** After the workers' own shutdown (default priority), which lets the batches in hand finish. */
-    void onStop(@Observes @Priority(Interceptor.Priority.LIBRARY_AFTER) ShutdownEvent event) {
-        scheduledFlush();
     }
 
     /**
