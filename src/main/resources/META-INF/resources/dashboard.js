@@ -6,10 +6,12 @@
 const KEY_STORAGE = 'reembed.apiKey';
 const POLL_MS = 2000;
 const LIST_MS = 5000;
+const HISTORY_MS = 5000;
 const ACTIVE = ['QUEUED', 'RUNNING', 'PAUSED'];
 
 const $ = (id) => document.getElementById(id);
-const state = { role: 'operator', run: null, migration: null, watching: null, etag: null, failedShown: -1, busy: false };
+const state = { role: 'operator', run: null, migration: null, watching: null, etag: null, failedShown: -1, busy: false,
+  history: { runId: null, at: 0, loading: false } };
 
 function headers(extra) {
   const h = Object.assign({ Accept: 'application/json' }, extra || {});
@@ -88,7 +90,7 @@ function renderRun(run) {
   state.run = run;
   $('no-run').hidden = !!run;
   $('run').hidden = !run;
-  if (!run) { renderButtons(); return; }
+  if (!run) { $('history').hidden = true; renderButtons(); return; }
   $('run-id').textContent = '#' + run.id;
   $('run-status').textContent = run.status;
   const bar = $('run-progress');
@@ -110,6 +112,27 @@ function renderRun(run) {
   $('failure-count').textContent = fmt.int(run.failed);
   renderButtons();
   if (run.failed !== state.failedShown) loadFailures(run);
+  loadHistory(run, false);
+}
+
+// --- the run's history chart ------------------------------------------------------------------------
+/** Every HISTORY_MS while the run is active, and for a little while after it ended (other replicas flush every 2 s). */
+async function loadHistory(run, force) {
+  const h = state.history, now = Date.now();
+  const ended = run.finishedAt ? Date.parse(run.finishedAt) : null;
+  const due = h.runId !== run.id || (now - h.at >= HISTORY_MS && (ended == null || h.at < ended + 10000));
+  if (h.loading || !(force || due)) return;
+  h.loading = true;
+  h.runId = run.id;
+  h.at = now;
+  try {
+    const minutes = (await api('GET', '/api/backfills/' + run.id + '/history')).json;
+    if (state.run && state.run.id === run.id) {
+      const summary = drawHistory($('history-chart'), state.run, minutes);
+      $('history-summary').textContent = summary || '';
+      $('history').hidden = !summary;
+    }
+  } catch (e) { say('Could not load the history of run ' + run.id + ': ' + e.message); } finally { h.loading = false; }
 }
 
 // The HNSW index a large run drops and rebuilds (docs/backfill.md): ops need to know searches are slow meanwhile.
@@ -230,6 +253,7 @@ function finished(id) {
   $('live').textContent = '';
   state.failedShown = -1;
   loadRuns();
+  if (state.run) loadHistory(state.run, true);
   if (state.run && state.run.status === 'COMPLETED') verify();
 }
 

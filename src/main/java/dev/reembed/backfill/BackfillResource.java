@@ -37,9 +37,11 @@ import io.smallrye.mutiny.Multi;
 public class BackfillResource {
 
     private final BackfillService service;
+    private final RunHistory history;
 
-    public BackfillResource(BackfillService service) {
+    public BackfillResource(BackfillService service, RunHistory history) {
         this.service = service;
+        this.history = history;
     }
 
     @POST
@@ -113,6 +115,13 @@ public class BackfillResource {
             @QueryParam("limit") @DefaultValue("50") @Min(1) @Max(1000) int limit,
             @QueryParam("after") @DefaultValue("0") @Min(0) long after) {
         return service.failures(id, limit, after);
+    }
+
+    /** Per minute, ascending; minutes without activity are left out (docs/api.md). */
+    @GET
+    @Path("/{id}/history")
+    public List<HistoryMinute> history(@PathParam("id") long id) {
+        return history.minutes(id);
     }
 
     @POST

@@ -63,6 +63,7 @@ public class BackfillWorker {
     private final EmbeddingProvider provider;
     private final BackfillConfig config;
     private final SearchIndex searchIndex;
+    private final RunHistory history;
     private final MeterRegistry meters;
     private final Backoff backoff;
     private final Clock clock = Clock.systemUTC();
@@ -89,7 +90,7 @@ public class BackfillWorker {
     private final AtomicBoolean healing = new AtomicBoolean();
 
     public BackfillWorker(RunRepository runs, LeaseRepository leases, VectorWriter writer, EmbeddingProvider provider,
-            BackfillConfig config, MeterRegistry meters, SearchIndex searchIndex) {
+            BackfillConfig config, MeterRegistry meters, SearchIndex searchIndex, RunHistory history) {
         if (config.leaseRenewal().multipliedBy(2).compareTo(config.leaseDuration()) > 0) {
             throw new IllegalArgumentException("reembed.backfill.lease-renewal (" + config.leaseRenewal()
                     + ") must be at most half of reembed.backfill.lease-duration (" + config.leaseDuration()
@@ -102,6 +103,7 @@ public class BackfillWorker {
         this.config = config;
         this.meters = meters;
         this.searchIndex = searchIndex;
+        this.history = history;
         this.backoff = new Backoff(config.retryBackoff(), MAX_BACKOFF);
         this.rowsEmbedded = Counter.builder("reembed.backfill.rows.embedded")
                 .description("Rows whose new vector a backfill committed").register(meters);
@@ -182,6 +184,7 @@ public class BackfillWorker {
             int failures = 0;
             while (!stopping) {
                 Leased leased = leases.lease(job.runId(), job.owner(), job.batchSize(), config.leaseDuration());
+                history.leased(job.runId(), leased.takenOver());
                 if (leased.leases().isEmpty()) {
                     if (!nothingToLease(job)) {
                         return;
@@ -285,6 +288,7 @@ public class BackfillWorker {
             writeTimer.record(Duration.ofNanos(writing.stop(started)));
         }
         rowsEmbedded.increment(outcome.written());
+        history.written(job.runId(), outcome.written(), embedded.inputTokens());
         if (outcome.changedSinceRead() > 0) {
             LOG.debugf("Run %d: %d rows changed while they were embedded; they stay pending", job.runId(), outcome.changedSinceRead());
         }
@@ -381,5 +385,6 @@ public class BackfillWorker {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        history.flushQuietly(); // the chart's last seconds, the batches just finished included
     }
 }

@@ -1,6 +1,9 @@
 package dev.reembed.embedding;
 
+import java.util.List;
+
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
@@ -30,10 +33,12 @@ public class EmbeddingProviders {
     private final ModelRegistry registry;
 
     private final MeterRegistry meters;
+    private final Instance<ProviderCallListener> listeners;
 
     public EmbeddingProviders(EmbeddingConfig config, TargetConfig target, GeminiConfig gemini, VertexConfig vertex,
-            ModelRegistry registry, MeterRegistry meters) {
+            ModelRegistry registry, MeterRegistry meters, Instance<ProviderCallListener> listeners) {
         this.meters = meters;
+        this.listeners = listeners;
         this.config = config;
         this.target = target;
         this.gemini = gemini;
@@ -97,7 +102,13 @@ public class EmbeddingProviders {
     private GoogleApiCaller caller(EmbeddingRateLimiter limiter, String secret) {
         Counter rateLimited = Counter.builder("reembed.provider.rate.limited")
                 .description("429 answers from the provider (per-minute and per-day quotas)").register(meters);
+        List<ProviderCallListener> others = listeners.stream().toList();
         return new GoogleApiCaller(limiter, Sleeper.SYSTEM, config.maxRetries(), config.initialBackoff(),
-                config.maxBackoff(), config.maxRetryDelay(), null, secret, rateLimited::increment);
+                config.maxBackoff(), config.maxRetryDelay(), null, secret, outcome -> {
+                    if (outcome == ProviderCallListener.Outcome.RATE_LIMITED) {
+                        rateLimited.increment();
+                    }
+                    others.forEach(l -> l.called(outcome));
+                });
     }
 }

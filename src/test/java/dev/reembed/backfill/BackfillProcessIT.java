@@ -115,6 +115,9 @@ class BackfillProcessIT {
         long done = number("select count(*) from backfill_items where state = 'DONE'");
         assertThat(number("select succeeded from backfill_runs where id = " + id)).isEqualTo(done);
         assertThat(number("select count(*) from questions where embedding is not null")).isEqualTo(done);
+        // The history's last counts (the batches finished during the shutdown) are written at shutdown.
+        assertThat(number("select coalesce(sum(rows), 0) from backfill_history where run_id = " + id)).as("history rows")
+                .isEqualTo(done);
         try (ServiceProcess again = new ServiceProcess(env(), ServiceProcess.logFile("sigterm-again")).start()) {
             awaitRun(again, id, r -> "COMPLETED".equals(r.path("status").asText()), Duration.ofSeconds(120));
         }
@@ -135,6 +138,9 @@ class BackfillProcessIT {
         assertThat(embedded.values()).as("no row embedded twice").containsOnly(1);
         assertThat(number("select count(distinct split_part(done_by, '/', 1)) from backfill_items"))
                 .as("both replicas committed rows").isEqualTo(2);
+        assertThat(number("select sum(rows) from backfill_history")).as("both replicas' counts, added up").isEqualTo(1000);
+        assertThat(number("select sum(calls) from backfill_history")).as("every request, from either replica")
+                .isEqualTo(fake.requests().size());
     }
 
     // --- helpers -----------------------------------------------------------------------------------

@@ -126,6 +126,14 @@ class DashboardBrowserTest {
         assertThat(text("run-tokens")).isNotEqualTo("0");
         assertThat(text("run-cost")).startsWith("$");
         waitFor(Duration.ofSeconds(30), b -> progress() >= 20 && visible("failures")); // a run well under way, a failure listed
+        // The history chart: a rows/s line above zero, in view for the screenshot.
+        waitFor(Duration.ofSeconds(15), b -> visible("history") && chartPoints("rows-line").size() >= 2
+                && chartPoints("rows-line").stream().anyMatch(p -> p[1] < CHART_ROWS_BASELINE));
+        assertThat(chartPoints("err-line")).as("the errors line").hasSizeGreaterThanOrEqualTo(2);
+        assertThat(text("history-summary")).matches("Peak [\\d.,]+ rows/s · \\d+ 429s · \\d+ other errors · \\d+ lease takeovers");
+        assertThat((Boolean) ((JavascriptExecutor) browser).executeScript(
+                "const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight;", el("history-chart")))
+                .as("the chart is in the screenshot").isTrue();
         Files.createDirectories(SCREENSHOT.getParent());
         Files.copy(((ChromeDriver) browser).getScreenshotAs(OutputType.FILE).toPath(), SCREENSHOT, StandardCopyOption.REPLACE_EXISTING);
 
@@ -144,6 +152,8 @@ class DashboardBrowserTest {
 
         waitFor(Duration.ofSeconds(90), b -> text("run-status").equals("COMPLETED"));
         assertThat(text("failure-count")).isEqualTo("3");
+        // The poison rows' 400s are provider errors: the chart's last load after the end counts them.
+        waitFor(Duration.ofSeconds(15), b -> otherErrors() > 0);
         waitFor(Duration.ofSeconds(10), b -> visible("failures") && rows("failures").size() == 3);
         List<WebElement> failures = rows("failures");
         for (int i = 0; i < POISON.length; i++) {
@@ -248,6 +258,25 @@ class DashboardBrowserTest {
         TestDb.exec(db, "truncate table backfill_runs, backfill_items, backfill_failures, solutions, questions restart identity cascade");
         TestDb.exec(db, "insert into questions (title, content) select 'How do I rotate page ' || g || ' of a PDF?', "
                 + "'Question ' || g || ': the page comes out sideways after a scan. ' || md5(g::text) from generate_series(1, " + n + ") g");
+    }
+
+    /** history-chart.js: the bottom of the rows/s band, where a rate of zero is drawn. */
+    static final double CHART_ROWS_BASELINE = 124;
+
+    /** The points of the chart's polyline of that class, as (x, y). */
+    private List<double[]> chartPoints(String cssClass) {
+        List<WebElement> lines = el("history-chart").findElements(By.cssSelector("polyline." + cssClass));
+        String points = lines.isEmpty() ? null : lines.get(0).getDomAttribute("points");
+        if (points == null || points.isBlank()) {
+            return List.of();
+        }
+        return java.util.Arrays.stream(points.trim().split("\\s+"))
+                .map(p -> java.util.Arrays.stream(p.split(",")).mapToDouble(Double::parseDouble).toArray()).toList();
+    }
+
+    private long otherErrors() {
+        var m = java.util.regex.Pattern.compile("(\\d+) other errors").matcher(text("history-summary"));
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
     }
 
     private WebElement el(String id) {

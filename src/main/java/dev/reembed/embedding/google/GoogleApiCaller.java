@@ -13,6 +13,8 @@ import dev.reembed.embedding.Backoff;
 import dev.reembed.embedding.EmbeddingException;
 import dev.reembed.embedding.EmbeddingException.Code;
 import dev.reembed.embedding.EmbeddingRateLimiter;
+import dev.reembed.embedding.ProviderCallListener;
+import dev.reembed.embedding.ProviderCallListener.Outcome;
 import dev.reembed.embedding.Sleeper;
 
 /**
@@ -41,7 +43,7 @@ public class GoogleApiCaller {
     private final Backoff backoff;
     private final Duration maxRetryDelay;
     private final String secret;
-    private final Runnable onRateLimited;
+    private final ProviderCallListener listener;
 
     /**
      * @param secret a credential that must never appear in a message (API key); may be null
@@ -49,14 +51,14 @@ public class GoogleApiCaller {
      */
     public GoogleApiCaller(EmbeddingRateLimiter limiter, Sleeper sleeper, int maxRetries, Duration initialBackoff,
             Duration maxBackoff, Duration maxRetryDelay, LongSupplier jitter, String secret) {
-        this(limiter, sleeper, maxRetries, initialBackoff, maxBackoff, maxRetryDelay, jitter, secret, () -> {
+        this(limiter, sleeper, maxRetries, initialBackoff, maxBackoff, maxRetryDelay, jitter, secret, outcome -> {
         });
     }
 
-    /** @param onRateLimited called on every 429 answer (metrics) */
+    /** @param listener told the outcome of every request sent, retries included (metrics, run history) */
     public GoogleApiCaller(EmbeddingRateLimiter limiter, Sleeper sleeper, int maxRetries, Duration initialBackoff,
-            Duration maxBackoff, Duration maxRetryDelay, LongSupplier jitter, String secret, Runnable onRateLimited) {
-        this.onRateLimited = onRateLimited;
+            Duration maxBackoff, Duration maxRetryDelay, LongSupplier jitter, String secret, ProviderCallListener listener) {
+        this.listener = listener;
         this.limiter = limiter;
         this.sleeper = sleeper;
         this.maxRetries = maxRetries;
@@ -72,16 +74,22 @@ public class GoogleApiCaller {
      */
     public <T> T call(String what, long tokens, List<Integer> itemIndexes, Supplier<T> request) {
         for (int attempt = 0; ; attempt++) {
+            boolean sent = false;
             try {
                 limiter.acquire(tokens);
-                return request.get();
+                sent = true;
+                T answer = request.get();
+                listener.called(Outcome.OK);
+                return answer;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new EmbeddingException(Code.UNAVAILABLE, what + " interrupted", null, itemIndexes, null);
             } catch (GoogleHttpException e) {
+                listener.called(e.status() == 429 ? Outcome.RATE_LIMITED : Outcome.ERROR);
                 Duration wait = onHttpError(what, e, attempt, itemIndexes);
                 pause(what, wait, itemIndexes);
             } catch (ProcessingException e) {
+                listener.called(Outcome.ERROR);
                 boolean timeout = isTimeout(e);
                 if (attempt >= maxRetries) {
                     throw new EmbeddingException(timeout ? Code.TIMEOUT : Code.UNAVAILABLE,
@@ -93,6 +101,11 @@ public class GoogleApiCaller {
                 LOG.warnf("%s %s; retry %d/%d in %d ms", what, timeout ? "timed out" : "failed to connect",
                         attempt + 1, maxRetries, wait.toMillis());
                 pause(what, wait, itemIndexes);
+            } catch (RuntimeException e) {
+                if (sent) {
+                    listener.called(Outcome.ERROR); // e.g. an answer that cannot be read, a client closed at shutdown
+                }
+                throw e;
             }
         }
     }
@@ -111,7 +124,6 @@ public class GoogleApiCaller {
                     what + " was refused: the credentials may not use this model (" + said + ")", null, items, null);
         }
         if (status == 429) {
-            onRateLimited.run();
             if (error.perDayQuota()) {
                 throw new EmbeddingException(Code.DAILY_QUOTA_EXHAUSTED,
                         what + ": a per-day quota is exhausted (" + String.join(", ", error.quotaIds())

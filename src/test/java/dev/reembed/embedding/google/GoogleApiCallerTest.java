@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.ws.rs.ProcessingException;
 
 import org.junit.jupiter.api.Test;
 
@@ -13,6 +16,7 @@ import dev.reembed.embedding.EmbeddingException;
 import dev.reembed.embedding.EmbeddingException.Code;
 import dev.reembed.embedding.EmbeddingRateLimiter;
 import dev.reembed.embedding.FakeTime;
+import dev.reembed.embedding.ProviderCallListener.Outcome;
 
 /** The retry/classification rules on synthetic google.rpc bodies (no HTTP). */
 class GoogleApiCallerTest {
@@ -61,6 +65,30 @@ class GoogleApiCallerTest {
         assertThat(time.sleeps()).hasSize(5).allSatisfy(d -> assertThat(d).isLessThanOrEqualTo(Duration.ofSeconds(8)));
         assertThat(caller(5, Duration.ZERO).backoff(0)).isLessThanOrEqualTo(Duration.ofSeconds(1));
         assertThat(caller(5, Duration.ZERO).backoff(10)).isLessThanOrEqualTo(Duration.ofSeconds(8));
+    }
+
+    /** The run history counts requests, not calls: every attempt is reported, with its outcome. */
+    @Test
+    void theListenerHearsOfEveryAttempt() {
+        List<Outcome> heard = new CopyOnWriteArrayList<>();
+        GoogleApiCaller caller = new GoogleApiCaller(new EmbeddingRateLimiter(1000, 1_000_000, time, time), time, 5,
+                Duration.ofSeconds(1), Duration.ofSeconds(8), Duration.ofSeconds(120), () -> 0L, KEY, heard::add);
+        String rateLimited = "{\"error\":{\"code\":429,\"status\":\"RESOURCE_EXHAUSTED\",\"message\":\"quota\"}}";
+        AtomicInteger attempt = new AtomicInteger();
+        String result = caller.call("x", 1, List.of(0), () -> switch (attempt.incrementAndGet()) {
+            case 1 -> throw new GoogleHttpException(429, rateLimited);
+            case 2 -> throw new GoogleHttpException(503, "{}");
+            case 3 -> throw new ProcessingException("connection refused");
+            default -> "ok";
+        });
+        assertThat(result).isEqualTo("ok");
+        assertThat(heard).containsExactly(Outcome.RATE_LIMITED, Outcome.ERROR, Outcome.ERROR, Outcome.OK);
+
+        heard.clear();
+        catchThrowableOfType(EmbeddingException.class, () -> caller.call("x", 1, List.of(0), () -> {
+            throw new GoogleHttpException(400, "{}");
+        }));
+        assertThat(heard).as("a refused request, not retried").containsExactly(Outcome.ERROR);
     }
 
     @Test
