@@ -50,6 +50,14 @@ fi
 trap '$SUDO pg_ctlcluster --skip-systemctl-redirect "$PGV" "$CLUSTER" stop || true' EXIT
 # Roles, the test database and the pgvector template the scratch databases are cloned from.
 PGPORT=$PORT bash scripts/postgres.sh
+psql_soak() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U postgres "$@" postgres; }
+# On this cluster only: DROP DATABASE … WITH (FORCE) of a scratch database must be able to end an
+# autovacuum worker busy on it after the soak's writes, which the test role may not otherwise do.
+psql_soak -c "grant pg_signal_backend to \"${REEMBED_TEST_DB_USER:-reembed_test}\""
+# Scratch databases an interrupted soak left behind (nobody else uses this cluster).
+for db in $(psql_soak -Atc "select datname from pg_database where datname like 'reembed_scratch_%'"); do
+  psql_soak -c "drop database \"$db\" with (force)"
+done
 
 JAR=target/quarkus-app/quarkus-run.jar
 BUILD=()
