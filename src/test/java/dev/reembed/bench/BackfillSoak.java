@@ -69,6 +69,9 @@ class BackfillSoak {
         Files.createDirectories(Path.of("target/bench"));
         out = Path.of("target/bench/soak-" + rows + ".txt");
         Files.deleteIfExists(out);
+        for (int k = -1; k <= kills; k++) { // ServiceProcess appends: a log holds this soak's process only
+            Files.deleteIfExists(ServiceProcess.logFile(k < 0 ? "soak-baseline" : "soak-run-" + k));
+        }
         report("# reembed backfill soak, " + rows + " rows, " + kills + " kills, " + edits + " edits, seed " + seed + ", started "
                 + Instant.now() + "; fake: latency " + latencyMs + " ms, " + p429 + " 429 / " + p503 + " 503; batch " + batchSize
                 + ", concurrency " + concurrency + "; lease duration " + (leaseDuration.isEmpty() ? "the service's default" : leaseDuration)
