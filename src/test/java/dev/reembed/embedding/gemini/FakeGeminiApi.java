@@ -174,6 +174,8 @@ public class FakeGeminiApi implements AutoCloseable {
         requests.clear();
         embedded.clear();
         successes.set(0);
+        vectorsAnswered.set(0);
+        errors.clear();
         mixRandom = null;
         latencyMillis = 0;
         downStatus = null;
@@ -227,6 +229,24 @@ public class FakeGeminiApi implements AutoCloseable {
     }
 
     private final java.util.concurrent.atomic.AtomicLong successes = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong vectorsAnswered = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.Map<Integer, java.util.concurrent.atomic.AtomicLong> errors = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Vectors put in 200 answers, counted before the answer is sent: unlike {@link #embeddedTexts()},
+     * this includes answers the caller never read (it was killed or had timed out), which a real
+     * provider bills all the same.
+     */
+    public long vectorsAnswered() {
+        return vectorsAnswered.get();
+    }
+
+    /** How many error answers of each HTTP status were sent (queued faults, the mix, down(), refusals). */
+    public java.util.Map<Integer, Long> errorsServed() {
+        java.util.Map<Integer, Long> out = new java.util.TreeMap<>();
+        errors.forEach((k, v) -> out.put(k, v.get()));
+        return out;
+    }
 
     @Override
     public void close() {
@@ -390,6 +410,7 @@ public class FakeGeminiApi implements AutoCloseable {
             }
             ObjectNode answer = JSON.createObjectNode();
             answer.set("embeddings", embeddings);
+            vectorsAnswered.addAndGet(embeddings.size());
             send(ex, 200, answer);
             successes.incrementAndGet();
             for (int i = 0; recording && i < embeddings.size(); i++) {
@@ -436,8 +457,9 @@ public class FakeGeminiApi implements AutoCloseable {
         return failure;
     }
 
-    private static void error(HttpExchange ex, int code, String status, String message, ArrayNode details)
+    private void error(HttpExchange ex, int code, String status, String message, ArrayNode details)
             throws IOException {
+        errors.computeIfAbsent(code, k -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
         ObjectNode error = JSON.createObjectNode().put("code", code).put("message", message).put("status", status);
         if (details != null) {
             error.set("details", details);
