@@ -4,18 +4,17 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
 
 import org.jboss.logging.Logger;
 
@@ -23,6 +22,7 @@ import dev.reembed.backfill.LeaseRepository.Lease;
 import dev.reembed.backfill.LeaseRepository.Leased;
 import dev.reembed.backfill.LeaseRepository.RowFailure;
 import dev.reembed.backfill.VectorWriter.VectorWrite;
+import dev.reembed.common.DatabaseErrors;
 import dev.reembed.embedding.Backoff;
 import dev.reembed.embedding.DocumentText;
 import dev.reembed.embedding.EmbeddingBatch;
@@ -49,12 +49,11 @@ public class BackfillWorker {
     private static final Logger LOG = Logger.getLogger(BackfillWorker.class);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     private static final Duration INDEX_WAIT = Duration.ofSeconds(5);
+    /** Writes of a batch through a database outage: about a minute of backoff. */
+    private static final int WRITE_RETRIES = 6;
 
     /** What a worker reads of its run once: the run's model, dimension and batch size do not change. */
     private record Job(long runId, String model, int dimensions, int batchSize, String owner) {
-    }
-
-    private record InFlight(long runId, LeaseRepository.Held held) {
     }
 
     private final RunRepository runs;
@@ -64,6 +63,7 @@ public class BackfillWorker {
     private final BackfillConfig config;
     private final SearchIndex searchIndex;
     private final RunHistory history;
+    private final LeaseKeeper keeper;
     private final MeterRegistry meters;
     private final Backoff backoff;
     private final Clock clock = Clock.systemUTC();
@@ -76,8 +76,6 @@ public class BackfillWorker {
         t.setDaemon(true);
         return t;
     });
-    /** The batches this replica's workers hold, by worker: renewed until they are written or given back. */
-    private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
     private volatile boolean stopping;
     /** The run this replica's health belongs to: id and creation time (ids restart after a truncate). */
     private volatile String workingOn = "";
@@ -90,12 +88,7 @@ public class BackfillWorker {
     private final AtomicBoolean healing = new AtomicBoolean();
 
     public BackfillWorker(RunRepository runs, LeaseRepository leases, VectorWriter writer, EmbeddingProvider provider,
-            BackfillConfig config, MeterRegistry meters, SearchIndex searchIndex, RunHistory history) {
-        if (config.leaseRenewal().multipliedBy(2).compareTo(config.leaseDuration()) > 0) {
-            throw new IllegalArgumentException("reembed.backfill.lease-renewal (" + config.leaseRenewal()
-                    + ") must be at most half of reembed.backfill.lease-duration (" + config.leaseDuration()
-                    + "), or a slow call would lose its rows to another worker");
-        }
+            BackfillConfig config, MeterRegistry meters, SearchIndex searchIndex, RunHistory history, LeaseKeeper keeper) {
         this.runs = runs;
         this.leases = leases;
         this.writer = writer;
@@ -104,6 +97,7 @@ public class BackfillWorker {
         this.meters = meters;
         this.searchIndex = searchIndex;
         this.history = history;
+        this.keeper = keeper;
         this.backoff = new Backoff(config.retryBackoff(), MAX_BACKOFF);
         this.rowsEmbedded = Counter.builder("reembed.backfill.rows.embedded")
                 .description("Rows whose new vector a backfill committed").register(meters);
@@ -132,21 +126,6 @@ public class BackfillWorker {
         if (run.status() == RunStatus.RUNNING) {
             ensureWorkers(run);
         }
-    }
-
-    /** Keeps the leases of in-flight batches: a live replica's rows stay its own however slow the call. */
-    @Scheduled(every = "${reembed.backfill.lease-renewal}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void renewLeases() {
-        Map<Long, List<LeaseRepository.Held>> byRun = inFlight.values().stream()
-                .collect(Collectors.groupingBy(InFlight::runId, Collectors.mapping(InFlight::held, Collectors.toList())));
-        byRun.forEach((runId, held) -> {
-            try {
-                leases.renew(runId, config.leaseDuration(), held);
-            } catch (RuntimeException e) {
-                // E.g. the database restarting: the leases last lease-duration, the next renewal may make it.
-                LOG.warnf("Run %d: cannot renew the leases of %d batches: %s", runId, held.size(), e.getMessage());
-            }
-        });
     }
 
     /** An ended run (cancelled, failed, or cut off) left the index dropped: build it, off the scheduler thread. */
@@ -183,21 +162,18 @@ public class BackfillWorker {
         try {
             int failures = 0;
             while (!stopping) {
-                Leased leased = leases.lease(job.runId(), job.owner(), job.batchSize(), config.leaseDuration());
-                history.leased(job.runId(), leased.takenOver());
-                if (leased.leases().isEmpty()) {
-                    if (!nothingToLease(job)) {
+                Outcome outcome;
+                try {
+                    outcome = step(job);
+                } catch (RuntimeException e) {
+                    if (!DatabaseErrors.isTransient(e)) {
+                        LOG.errorf(e, "Backfill worker %s stopped on an unexpected error; its leases return when they expire",
+                                job.owner());
                         return;
                     }
-                    continue;
-                }
-                Outcome outcome;
-                inFlight.put(job.owner(), new InFlight(job.runId(),
-                        new LeaseRepository.Held(job.owner(), ids(leased.leases()))));
-                try {
-                    outcome = process(job, leased.generation(), leased.leases());
-                } finally {
-                    inFlight.remove(job.owner());
+                    // The database restarting: this worker waits and goes on (its batch, if any, returns with its lease).
+                    LOG.warnf("Backfill worker %s: the database is unavailable (%s); trying again", job.owner(), e.getMessage());
+                    outcome = Outcome.BACK_OFF;
                 }
                 if (outcome instanceof Outcome.Stopped) {
                     return;
@@ -209,10 +185,23 @@ public class BackfillWorker {
                     sleep(backoff.delay(failures - 1));
                 }
             }
-        } catch (RuntimeException e) {
-            LOG.errorf(e, "Backfill worker %s stopped on an unexpected error; its leases return when they expire", job.owner());
         } finally {
             workers.decrementAndGet();
+        }
+    }
+
+    /** Leases a batch and processes it; with nothing to lease, waits for the run's end or ends it. */
+    private Outcome step(Job job) {
+        Leased leased = leases.lease(job.runId(), job.owner(), job.batchSize(), config.leaseDuration());
+        history.leased(job.runId(), leased.takenOver());
+        if (leased.leases().isEmpty()) {
+            return nothingToLease(job) ? Outcome.DONE : Outcome.STOPPED;
+        }
+        keeper.hold(job.runId(), job.owner(), ids(leased.leases()));
+        try {
+            return process(job, leased.generation(), leased.leases());
+        } finally {
+            keeper.drop(job.owner());
         }
     }
 
@@ -272,7 +261,7 @@ public class BackfillWorker {
                     "the provider answered " + embedded.size() + " vectors of the wrong size for " + batch.size() + " texts"));
         }
         health.success(generation);
-        if (runs.state(job.runId()).map(RunRow.State::status).orElse(RunStatus.CANCELLED) == RunStatus.CANCELLED) {
+        if (cancelled(job)) {
             leases.release(job.runId(), job.owner(), ids(batch)); // cancel keeps what was committed, nothing after
             return Outcome.STOPPED;
         }
@@ -280,19 +269,46 @@ public class BackfillWorker {
         for (int i = 0; i < batch.size(); i++) {
             writes.add(new VectorWrite(batch.get(i).questionId(), embedded.vectors().get(i), batch.get(i).contentHash()));
         }
-        long started = writing.start();
-        VectorWriter.WriteOutcome outcome;
-        try {
-            outcome = writer.writeVectors(VectorColumn.EMBEDDING, job.runId(), job.owner(), job.model(), writes, embedded.inputTokens());
-        } finally {
-            writeTimer.record(Duration.ofNanos(writing.stop(started)));
-        }
+        VectorWriter.WriteOutcome outcome = write(job, writes, embedded.inputTokens());
         rowsEmbedded.increment(outcome.written());
         history.written(job.runId(), outcome.written(), embedded.inputTokens());
         if (outcome.changedSinceRead() > 0) {
             LOG.debugf("Run %d: %d rows changed while they were embedded; they stay pending", job.runId(), outcome.changedSinceRead());
         }
         return Outcome.DONE;
+    }
+
+    /** Cancelled since the call began; false also when the database cannot say now (the write refuses a cancelled run anyway). */
+    private boolean cancelled(Job job) {
+        try {
+            return runs.state(job.runId()).map(RunRow.State::status).orElse(RunStatus.CANCELLED) == RunStatus.CANCELLED;
+        } catch (RuntimeException e) {
+            if (DatabaseErrors.isTransient(e)) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The vectors in hand are paid for: through a database restart the write is tried again (the
+     * batch's leases are renewed meanwhile, and the write re-checks them), a bounded number of times.
+     */
+    private VectorWriter.WriteOutcome write(Job job, List<VectorWrite> writes, long inputTokens) {
+        for (int attempt = 0;; attempt++) {
+            long started = writing.start();
+            try {
+                return writer.writeVectors(VectorColumn.EMBEDDING, job.runId(), job.owner(), job.model(), writes, inputTokens);
+            } catch (RuntimeException e) {
+                if (stopping || attempt >= WRITE_RETRIES || !DatabaseErrors.isTransient(e)) {
+                    throw e;
+                }
+                LOG.warnf("Run %d: writing a batch failed (%s); retry %d/%d", job.runId(), e.getMessage(), attempt + 1, WRITE_RETRIES);
+            } finally {
+                writeTimer.record(Duration.ofNanos(writing.stop(started)));
+            }
+            sleep(backoff.delay(attempt));
+        }
     }
 
     private Outcome failed(Job job, int generation, List<Lease> batch, EmbeddingException e) {
@@ -373,8 +389,11 @@ public class BackfillWorker {
         }
     }
 
-    /** Graceful shutdown: workers finish (commit) or release the batch in hand, then stop. */
-    void onStop(@Observes ShutdownEvent event) {
+    /**
+     * Graceful shutdown: workers finish (commit) or release the batch in hand, then stop. Observed
+     * first, so that a failure of a provider client closing under a call is known to be the shutdown.
+     */
+    void onStop(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) ShutdownEvent event) {
         stopping = true;
         searchIndex.cancel();
         threads.shutdown();

@@ -1,0 +1,63 @@
+package dev.reembed.backfill;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.scheduler.Scheduled;
+
+/**
+ * The batches this replica's workers hold while their provider call is in flight, and the renewal
+ * of their leases: a live replica's rows stay its own however slow the call, so the lease itself
+ * can be short and a killed replica's rows come back within it.
+ */
+@ApplicationScoped
+public class LeaseKeeper {
+
+    private static final Logger LOG = Logger.getLogger(LeaseKeeper.class);
+
+    private record InFlight(long runId, LeaseRepository.Held held) {
+    }
+
+    private final LeaseRepository leases;
+    private final BackfillConfig config;
+    /** By worker (lease owner): one batch each. */
+    private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
+
+    public LeaseKeeper(LeaseRepository leases, BackfillConfig config) {
+        if (config.leaseRenewal().multipliedBy(2).compareTo(config.leaseDuration()) > 0) {
+            throw new IllegalArgumentException("reembed.backfill.lease-renewal (" + config.leaseRenewal()
+                    + ") must be at most half of reembed.backfill.lease-duration (" + config.leaseDuration()
+                    + "), or a slow call would lose its rows to another worker");
+        }
+        this.leases = leases;
+        this.config = config;
+    }
+
+    void hold(long runId, String owner, List<Long> questionIds) {
+        inFlight.put(owner, new InFlight(runId, new LeaseRepository.Held(owner, questionIds)));
+    }
+
+    void drop(String owner) {
+        inFlight.remove(owner);
+    }
+
+    @Scheduled(every = "${reembed.backfill.lease-renewal}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void renew() {
+        Map<Long, List<LeaseRepository.Held>> byRun = inFlight.values().stream()
+                .collect(Collectors.groupingBy(InFlight::runId, Collectors.mapping(InFlight::held, Collectors.toList())));
+        byRun.forEach((runId, held) -> {
+            try {
+                leases.renew(runId, config.leaseDuration(), held);
+            } catch (RuntimeException e) {
+                // E.g. the database restarting: the leases last lease-duration, the next renewal may make it.
+                LOG.warnf("Run %d: cannot renew the leases of %d batches: %s", runId, held.size(), e.getMessage());
+            }
+        });
+    }
+}
