@@ -38,7 +38,7 @@ import dev.reembed.testing.ServiceProcess;
  * {@code soak.seed} (13), {@code soak.latencyMs} (120), {@code soak.p429} (0.03), {@code soak.p503} (0.02),
  * {@code soak.batchSize} (100), {@code soak.concurrency} (4), {@code soak.pgRestart} (a shell command
  * restarting the database server; empty: no restart), {@code soak.leaseDuration} (unset: the service's
- * default), {@code soak.runTimeoutMinutes} (30, per run). Results go to stdout and to
+ * default), {@code soak.runTimeoutMinutes} (30, per run), {@code soak.searchIndex} (unset: the service's default). Results go to stdout and to
  * {@code target/bench/soak-<rows>.txt}.
  */
 class BackfillSoak {
@@ -57,6 +57,8 @@ class BackfillSoak {
     private final int concurrency = Integer.getInteger("soak.concurrency", 4);
     private final String pgRestart = System.getProperty("soak.pgRestart", "").trim();
     private final String leaseDuration = System.getProperty("soak.leaseDuration", "").trim();
+    /** The run's searchIndex (AUTO, KEEP, REBUILD); empty: the service's default. */
+    private final String searchIndex = System.getProperty("soak.searchIndex", "").trim();
     private final Duration runTimeout = Duration.ofMinutes(Long.getLong("soak.runTimeoutMinutes", 30));
     private Path out;
 
@@ -189,7 +191,8 @@ class BackfillSoak {
                 report(String.format(Locale.ROOT, "| wall time, interrupted vs uninterrupted | - | %.1f s vs %.1f s (x%.2f) |", o.wallSeconds,
                         base.wallSeconds, o.wallSeconds / base.wallSeconds));
                 report(String.format(Locale.ROOT, "| tail: last restart to COMPLETED | < 60 s | %.1f s with %d rows left (%d leased by dead "
-                        + "processes; index build %.1f s) |", tail, leftAtTail, strandedAtTail, o.buildSeconds));
+                        + "processes); of it the index build %.1f s, so %.1f s until the rows were written |", tail, leftAtTail,
+                        strandedAtTail, o.buildSeconds, tail - o.buildSeconds));
                 report("| fake 429 / 503 answers | 3 % / 2 % | " + f.errors().getOrDefault(429, 0L) + " / " + f.errors().getOrDefault(503, 0L)
                         + " of " + (f.errors().values().stream().mapToLong(Long::longValue).sum() + fake.successfulRequests()) + " requests |");
             } finally {
@@ -299,7 +302,8 @@ class BackfillSoak {
     }
 
     private long start(ServiceProcess service) throws Exception {
-        HttpResponse<String> r = post(service, "/api/backfills", "{\"batchSize\":" + batchSize + ",\"concurrency\":" + concurrency + "}");
+        HttpResponse<String> r = post(service, "/api/backfills", "{\"batchSize\":" + batchSize + ",\"concurrency\":" + concurrency
+                + (searchIndex.isEmpty() ? "" : ",\"searchIndex\":\"" + searchIndex + "\"") + "}");
         if (r.statusCode() != 202) {
             throw new IllegalStateException("backfill: " + r.statusCode() + " " + r.body());
         }
