@@ -9,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import io.quarkus.runtime.Startup;
 import io.quarkus.scheduler.Scheduled;
 
 /**
@@ -16,6 +17,7 @@ import io.quarkus.scheduler.Scheduled;
  * of their leases: a live replica's rows stay its own however slow the call, so the lease itself
  * can be short and a killed replica's rows come back within it.
  */
+@Startup // its configuration check stops start-up, rather than the first worker
 @ApplicationScoped
 public class LeaseKeeper {
 

@@ -59,6 +59,7 @@ class BackfillProcessIT {
     private Map<String, String> env() {
         Map<String, String> env = ServiceProcess.againstFakeGemini(dbConfig, fake);
         env.put("REEMBED_BACKFILL_LEASE_DURATION", "3s"); // a dead replica's batch comes back quickly
+        env.put("REEMBED_BACKFILL_LEASE_RENEWAL", "1s"); // and a live one's stays its own
         return env;
     }
 

@@ -96,6 +96,9 @@ class BackfillSoak {
         env.put("REEMBED_MIGRATION_START_TARGET", "2"); // the questions are seeded before the schema change, as in a real store
         if (!leaseDuration.isEmpty()) {
             env.put("REEMBED_BACKFILL_LEASE_DURATION", leaseDuration);
+            // renewal at a third of the lease (at most half is allowed)
+            env.put("REEMBED_BACKFILL_LEASE_RENEWAL", (java.time.Duration.parse("PT" + leaseDuration.toUpperCase(java.util.Locale.ROOT))
+                    .toMillis() / 3) + "ms");
         }
         return env;
     }
