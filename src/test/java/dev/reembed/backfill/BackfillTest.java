@@ -32,40 +32,20 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.reembed.embedding.gemini.FakeGeminiApi;
-import dev.reembed.embedding.gemini.FakeGeminiResource;
 import dev.reembed.embedding.gemini.FakeGeminiResource.InjectFakeGemini;
-import dev.reembed.testing.FastBackfill;
-import dev.reembed.testing.ScratchDatabaseResource;
+import dev.reembed.testing.BackfillState;
+import dev.reembed.testing.FakeGeminiProfile;
 import dev.reembed.testing.TestDb;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 
-/** Issue 5's acceptance, in process: a database of its own at the target schema, the fake Gemini API. */
+/** Issue 5's acceptance, in process: a scratch database at the target schema, the fake Gemini API. */
 @QuarkusTest
-@TestProfile(BackfillTest.Profile.class)
+@TestProfile(FakeGeminiProfile.class)
 class BackfillTest {
-
-    public static class Profile implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return FastBackfill.config(Map.of(
-                    "reembed.backfill.outage-pause-after", "3s",
-                    "reembed.backfill.lease-duration", "3s",
-                    "reembed.backfill.lease-renewal", "500ms",
-                    "reembed.embedding.max-backoff", "500ms",
-                    "reembed.embedding.max-retries", "3",
-                    "reembed.gemini.read-timeout", "10s")); // > the hold of a gated call
-        }
-
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(ScratchDatabaseResource.class), new TestResourceEntry(FakeGeminiResource.class));
-        }
-    }
 
     @InjectFakeGemini
     FakeGeminiApi fake;
@@ -87,25 +67,13 @@ class BackfillTest {
 
     @BeforeEach
     void reset() {
-        BackfillTestSupport.cancelActive();
-        sleep(300); // workers of a cancelled run release their batch
-        fake.reset();
-        BackfillTestSupport.reset(db);
-        // The search index as V3 made it, whatever the last test did to it: a build of a cancelled
-        // run may still be going on, and an interrupted one leaves an invalid index.
-        BackfillTestSupport.await(() -> TestDb.number(db, "select count(*) from pg_stat_progress_create_index") == 0, Duration.ofSeconds(30));
-        if ("false".equals(TestDb.string(db, """
-                select i.indisvalid::text from pg_index i join pg_class c on c.oid = i.indexrelid
-                where c.relname = 'idx_questions_embedding'"""))) {
-            TestDb.exec(db, "drop index idx_questions_embedding");
-        }
-        TestDb.exec(db, "create index if not exists idx_questions_embedding on questions using hnsw (embedding vector_cosine_ops)");
+        BackfillState.clear(db, fake);
     }
 
     @AfterEach
     void stopRuns() {
         fake.reset();
-        BackfillTestSupport.cancelActive();
+        BackfillState.cancelActive();
     }
 
     @Test

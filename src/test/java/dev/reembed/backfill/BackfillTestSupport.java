@@ -23,11 +23,6 @@ final class BackfillTestSupport {
             "read a CSV file in Java", "center a div vertically", "undo the last git commit", "parse JSON in bash",
             "resize an EBS volume", "find large files on Linux", "debug a memory leak in the JVM"};
 
-    /** Empties the store and the backfill state. */
-    static void reset(DataSource db) {
-        TestDb.exec(db, "truncate table backfill_runs, backfill_items, backfill_failures, solutions, questions restart identity cascade");
-    }
-
     /** n questions of distinct, real-looking text (ids 1..n after a reset). */
     static void seed(DataSource db, int n) {
         String topics = "array['" + String.join("','", TOPICS) + "']";
@@ -80,13 +75,6 @@ final class BackfillTestSupport {
                 select count(*) from questions where deleted_at is null
                 and (embedding is null or embedding_model is distinct from 'gemini-embedding-001'
                      or embedding_content_hash is distinct from content_hash)""");
-    }
-
-    static void cancelActive() {
-        for (Object id : given().get("/api/backfills").then().extract().jsonPath()
-                .getList("findAll { it.status in ['QUEUED','RUNNING','PAUSED'] }.id")) {
-            given().post("/api/backfills/" + id + "/cancel");
-        }
     }
 
     static void sleep(long millis) {

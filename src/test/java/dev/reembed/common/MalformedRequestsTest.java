@@ -8,9 +8,8 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import dev.reembed.testing.ScratchDatabaseResource;
+import dev.reembed.testing.OwnDatabaseProfile;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
 
@@ -20,15 +19,8 @@ import io.restassured.response.Response;
  * and nothing written.
  */
 @QuarkusTest
-@TestProfile(MalformedRequestsTest.OwnDatabase.class)
+@TestProfile(OwnDatabaseProfile.class)
 class MalformedRequestsTest {
-
-    public static class OwnDatabase implements QuarkusTestProfile {
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(ScratchDatabaseResource.class));
-        }
-    }
 
     record Bad(String method, String path, String contentType, String body) {
     }

@@ -18,6 +18,7 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.openqa.selenium.By;
@@ -32,14 +33,13 @@ import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import dev.reembed.embedding.gemini.FakeGeminiApi;
-import dev.reembed.embedding.gemini.FakeGeminiResource;
 import dev.reembed.embedding.gemini.FakeGeminiResource.InjectFakeGemini;
-import dev.reembed.testing.ScratchDatabaseResource;
+import dev.reembed.testing.BackfillState;
+import dev.reembed.testing.FakeGeminiProfile;
 import dev.reembed.testing.TestDb;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 
 /**
@@ -48,7 +48,7 @@ import io.quarkus.test.junit.TestProfile;
  * listed and retried. Assertions read what a person reads: the bar, the status text, the table.
  */
 @QuarkusTest
-@TestProfile(DashboardBrowserTest.Profile.class)
+@TestProfile(FakeGeminiProfile.class)
 class DashboardBrowserTest {
 
     static final String CHROMIUM = System.getProperty("reembed.test.chromium", "/usr/bin/chromium");
@@ -56,18 +56,6 @@ class DashboardBrowserTest {
     /** target/ by default, so a test run leaves the work tree clean; -Dreembed.test.screenshot=docs/dashboard.png refreshes the README's. */
     static final Path SCREENSHOT = Path.of(System.getProperty("reembed.test.screenshot", "target/dashboard.png"));
     static final long[] POISON = {7, 150, 333};
-
-    public static class Profile implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return dev.reembed.testing.FastBackfill.config(Map.of("reembed.embedding.max-retries", "2"));
-        }
-
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(ScratchDatabaseResource.class), new TestResourceEntry(FakeGeminiResource.class));
-        }
-    }
 
     @InjectFakeGemini
     FakeGeminiApi fake;
@@ -92,6 +80,11 @@ class DashboardBrowserTest {
                 "--disable-component-update", "--disable-sync", "--window-size=1280,1000",
                 "--user-data-dir=" + Files.createTempDirectory("reembed-chromium"));
         browser = new ChromeDriver(service, options);
+    }
+
+    @BeforeEach
+    void quietStore() {
+        BackfillState.clear(db, fake);
     }
 
     @AfterAll
@@ -255,7 +248,6 @@ class DashboardBrowserTest {
     }
 
     private void seed(int n) {
-        TestDb.exec(db, "truncate table backfill_runs, backfill_items, backfill_failures, solutions, questions restart identity cascade");
         TestDb.exec(db, "insert into questions (title, content) select 'How do I rotate page ' || g || ' of a PDF?', "
                 + "'Question ' || g || ': the page comes out sideways after a scan. ' || md5(g::text) from generate_series(1, " + n + ") g");
     }

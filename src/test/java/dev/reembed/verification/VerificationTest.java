@@ -4,9 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import jakarta.inject.Inject;
 
@@ -14,15 +12,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.reembed.embedding.gemini.FakeGeminiApi;
-import dev.reembed.embedding.gemini.FakeGeminiResource;
 import dev.reembed.embedding.gemini.FakeGeminiResource.InjectFakeGemini;
 import dev.reembed.schema.HnswIndex;
 import dev.reembed.schema.MatchFunction;
-import dev.reembed.testing.ScratchDatabaseResource;
+import dev.reembed.testing.BackfillState;
+import dev.reembed.testing.FakeGeminiProfile;
 import dev.reembed.testing.TestDb;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 
@@ -31,22 +28,13 @@ import io.restassured.path.json.JsonPath;
  * each check failing when its condition is broken.
  */
 @QuarkusTest
-@TestProfile(VerificationTest.Profile.class)
+@TestProfile(FakeGeminiProfile.class)
 class VerificationTest {
 
-    public static class Profile implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return dev.reembed.testing.FastBackfill.config(Map.of());
-        }
-
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(ScratchDatabaseResource.class), new TestResourceEntry(FakeGeminiResource.class));
-        }
-    }
-
     static final int ROWS = 400;
+
+    /** The store was backfilled by this class: other classes of the profile share the database. */
+    static boolean seeded;
 
     @InjectFakeGemini
     FakeGeminiApi fake;
@@ -57,15 +45,16 @@ class VerificationTest {
     @BeforeEach
     void migratedStore() {
         fake.reset();
-        if (TestDb.number(db, "select count(*) from questions where embedding is not null") == ROWS) {
+        if (seeded && TestDb.number(db, "select count(*) from questions where embedding is not null") == ROWS) {
             return;
         }
-        TestDb.exec(db, "truncate table backfill_runs, backfill_items, backfill_failures, solutions, questions restart identity cascade");
+        BackfillState.clear(db, fake);
         TestDb.exec(db, "insert into questions (title, content) select 'Question ' || g, 'How do I solve problem ' || g "
                 + "|| ' in my deployment? ' || md5(g::text) from generate_series(1, " + ROWS + ") g");
         long id = given().contentType("application/json").body(Map.of("batchSize", 100)).post("/api/backfills")
                 .then().statusCode(202).extract().jsonPath().getLong("id");
         Instant.await(() -> "COMPLETED".equals(given().get("/api/backfills/" + id).jsonPath().getString("status")), Duration.ofSeconds(60));
+        seeded = true;
     }
 
     private static JsonPath verify(String query) {
