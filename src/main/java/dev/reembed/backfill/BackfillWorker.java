@@ -270,6 +270,10 @@ public class BackfillWorker {
             writes.add(new VectorWrite(batch.get(i).questionId(), embedded.vectors().get(i), batch.get(i).contentHash()));
         }
         VectorWriter.WriteOutcome outcome = write(job, writes, embedded.inputTokens());
+        if (outcome.written() + outcome.changedSinceRead() < writes.size()) {
+            // Not held any more: cancelled meanwhile, or a lease lost (owner-checked: another worker's rows stay its own).
+            leases.release(job.runId(), job.owner(), ids(batch));
+        }
         rowsEmbedded.increment(outcome.written());
         history.written(job.runId(), outcome.written(), embedded.inputTokens());
         if (outcome.changedSinceRead() > 0) {

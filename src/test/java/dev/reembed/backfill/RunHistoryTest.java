@@ -24,6 +24,8 @@ import dev.reembed.embedding.gemini.FakeGeminiApi;
 import dev.reembed.embedding.gemini.FakeGeminiApi.RateLimited;
 import dev.reembed.embedding.gemini.FakeGeminiApi.ServerError;
 import dev.reembed.embedding.gemini.FakeGeminiResource.InjectFakeGemini;
+import dev.reembed.testing.BackfillState;
+import dev.reembed.testing.FakeGeminiProfile;
 import dev.reembed.testing.TestDb;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -32,7 +34,7 @@ import io.restassured.path.json.JsonPath;
 
 /** GET /api/backfills/{id}/history: the per-minute counts add up to the run's own counters and the provider's requests. */
 @QuarkusTest
-@TestProfile(BackfillTest.Profile.class) // the same application as BackfillTest: no second start-up
+@TestProfile(FakeGeminiProfile.class) // the same application as BackfillTest: no second start-up
 class RunHistoryTest {
 
     @InjectFakeGemini
@@ -46,17 +48,14 @@ class RunHistoryTest {
 
     @BeforeEach
     void reset() {
-        BackfillTestSupport.cancelActive();
-        sleep(300); // workers of a cancelled run release their batch
-        fake.reset();
-        BackfillTestSupport.reset(db);
+        BackfillState.clear(db, fake);
         history.flush(); // counts of the runs just truncated are dropped, not added to a new run with a reused id
     }
 
     @AfterEach
     void stopRuns() {
         fake.reset();
-        BackfillTestSupport.cancelActive();
+        BackfillState.cancelActive();
     }
 
     @Test
