@@ -38,7 +38,8 @@ import dev.reembed.testing.ServiceProcess;
  * {@code soak.seed} (13), {@code soak.latencyMs} (120), {@code soak.p429} (0.03), {@code soak.p503} (0.02),
  * {@code soak.batchSize} (100), {@code soak.concurrency} (4), {@code soak.pgRestart} (a shell command
  * restarting the database server; empty: no restart), {@code soak.leaseDuration} (unset: the service's
- * default), {@code soak.runTimeoutMinutes} (30, per run), {@code soak.searchIndex} (unset: the service's default). Results go to stdout and to
+ * default), {@code soak.runTimeoutMinutes} (30, per run), {@code soak.searchIndex} (unset: the service's default), {@code soak.finalKillLeft} (0: off; else one
+ * more kill once at most that many rows are left). Results go to stdout and to
  * {@code target/bench/soak-<rows>.txt}.
  */
 class BackfillSoak {
@@ -57,6 +58,8 @@ class BackfillSoak {
     private final int concurrency = Integer.getInteger("soak.concurrency", 4);
     private final String pgRestart = System.getProperty("soak.pgRestart", "").trim();
     private final String leaseDuration = System.getProperty("soak.leaseDuration", "").trim();
+    /** After the kills, one more when at most this many rows are left (0: none): the tail of a late crash. */
+    private final int finalKillLeft = Integer.getInteger("soak.finalKillLeft", 0);
     /** The run's searchIndex (AUTO, KEEP, REBUILD); empty: the service's default. */
     private final String searchIndex = System.getProperty("soak.searchIndex", "").trim();
     private final Duration runTimeout = Duration.ofMinutes(Long.getLong("soak.runTimeoutMinutes", 30));
@@ -166,6 +169,27 @@ class BackfillSoak {
                     done++;
                     report(String.format(Locale.ROOT, "kill %d at %.1f s: %d rows left, %d leased by the killed process; ready again in %.1f s",
                             k, at, left, leased, (lastRestart - killed) / 1e9));
+                }
+                if (finalKillLeft > 0 && done > 0) {
+                    // The case of the issue: a kill when few rows are left, whose leases the restarted service must take over.
+                    long deadline = System.nanoTime() + runTimeout.toNanos();
+                    long left = retrying(() -> db.items(id, "'PENDING','LEASED'"));
+                    while (left > finalKillLeft && System.nanoTime() < deadline && "RUNNING".equals(retrying(() -> db.status(id)))) {
+                        sleep(0.2);
+                        left = retrying(() -> db.items(id, "'PENDING','LEASED'"));
+                    }
+                    if (left > 0 && left <= finalKillLeft && "RUNNING".equals(retrying(() -> db.status(id)))) {
+                        long leased = db.leasedByNewestReplica(id);
+                        service.kill();
+                        double at = seconds(t0);
+                        long killed = System.nanoTime();
+                        log = ServiceProcess.logFile("soak-run-final");
+                        service = new ServiceProcess(env, log).start();
+                        lastRestart = System.nanoTime();
+                        done++;
+                        report(String.format(Locale.ROOT, "final kill at %.1f s: %d rows left, %d leased by the killed process; ready "
+                                + "again in %.1f s", at, left, leased, (lastRestart - killed) / 1e9));
+                    }
                 }
                 long leftAtTail = retrying(() -> db.items(id, "'PENDING','LEASED'"));
                 long strandedAtTail = retrying(() -> db.liveLeases(id));
