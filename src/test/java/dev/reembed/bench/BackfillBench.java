@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -41,7 +40,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reembed.backfill.VectorWriter;
 import dev.reembed.backfill.VectorColumn;
 import dev.reembed.embedding.gemini.FakeGeminiApi;
-import dev.reembed.testing.ScratchDatabaseResource;
+import dev.reembed.testing.ScratchDatabase;
 import dev.reembed.testing.ServiceProcess;
 
 /**
@@ -555,19 +554,7 @@ class BackfillBench {
 
     // --- a scratch database -------------------------------------------------------------------------
 
-    private final class Bench implements AutoCloseable {
-        final ScratchDatabaseResource resource = new ScratchDatabaseResource();
-        final Map<String, String> config;
-
-        Bench() {
-            resource.init(Map.of());
-            config = resource.start();
-        }
-
-        Connection connect() throws SQLException {
-            return DriverManager.getConnection(config.get("quarkus.datasource.jdbc.url"), config.get("quarkus.datasource.username"),
-                    config.get("quarkus.datasource.password"));
-        }
+    private final class Bench extends ScratchDatabase {
 
         Map<String, String> env(FakeGeminiApi fake, int requestsPerMinute, long tokensPerMinute) {
             Map<String, String> env = ServiceProcess.againstFakeGemini(config, fake);
@@ -704,11 +691,6 @@ class BackfillBench {
             try (Connection c = connect(); InputStream is = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
                 return c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql, is, 1 << 20);
             }
-        }
-
-        @Override
-        public void close() {
-            resource.stop();
         }
     }
 

@@ -1,30 +1,16 @@
 package dev.reembed.bench;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Map;
 
-import dev.reembed.testing.ScratchDatabaseResource;
+import dev.reembed.testing.ScratchDatabase;
 
 /** A scratch database of the soak (cloned from the pgvector template, dropped on close) and the SQL the soak runs on it. */
-final class SoakDatabase implements AutoCloseable {
+final class SoakDatabase extends ScratchDatabase {
 
-    private final ScratchDatabaseResource resource = new ScratchDatabaseResource();
-    final Map<String, String> config;
-
-    SoakDatabase() {
-        resource.init(Map.of());
-        config = resource.start();
-    }
-
-    Connection connect() throws SQLException {
-        return DriverManager.getConnection(config.get("quarkus.datasource.jdbc.url"), config.get("quarkus.datasource.username"),
-                config.get("quarkus.datasource.password"));
-    }
 
     /**
      * Questions of varied, real-looking text (openings × topics × triggers × environments, one or two
@@ -106,25 +92,6 @@ final class SoakDatabase implements AutoCloseable {
             ps.setInt(1, n);
             ps.setLong(2, id);
             return ps.executeUpdate() == 1;
-        }
-    }
-
-    /**
-     * Drops the database. Retried for up to 30 s: after the soak's writes an autovacuum worker (a
-     * superuser's backend, which the test role may not terminate) can be on it for a moment.
-     */
-    @Override
-    public void close() throws InterruptedException {
-        for (int i = 0;; i++) {
-            try {
-                resource.stop();
-                return;
-            } catch (IllegalStateException e) {
-                if (i == 29) {
-                    throw e;
-                }
-                Thread.sleep(1000);
-            }
         }
     }
 }
