@@ -16,21 +16,46 @@ public interface EmbeddingConfig {
     String GEMINI = "gemini";
     String VERTEX_AI = "vertex-ai";
     String LOCAL = "local";
+    String OPENAI = "openai";
+    String VOYAGE = "voyage";
+    String BEDROCK = "bedrock";
+    String PROVIDERS = "gemini, vertex-ai, openai, voyage, bedrock or local";
 
-    /** gemini | vertex-ai | local. */
+    /** gemini | vertex-ai | openai | voyage | bedrock | local. */
     @WithDefault(LOCAL)
-    @Pattern(regexp = "gemini|vertex-ai|local", message = "must be gemini, vertex-ai or local")
+    @Pattern(regexp = "gemini|vertex-ai|openai|voyage|bedrock|local", message = "must be " + PROVIDERS)
     String provider();
 
-    /** Client-side limit of API requests per minute, shared by every worker of the process. */
+    /**
+     * Client-side requests per minute, shared by every worker of the process: the limit, or with
+     * {@link #adaptive()} the rate the limiter starts from (the Gemini free tier's).
+     */
     @WithDefault("100")
     @Min(1)
     int requestsPerMinute();
 
-    /** Client-side limit of (estimated) input tokens per minute, shared by every worker. */
+    /** Client-side (estimated) input tokens per minute, shared by every worker; like {@link #requestsPerMinute()}. */
     @WithDefault("30000")
     @Min(1)
     long tokensPerMinute();
+
+    /**
+     * Whether the limiter looks for the provider's real quota: it learns it from the vendor's
+     * rate-limit headers where there are some, and otherwise raises its rates while nothing is
+     * refused and cuts them on each 429 (see EmbeddingRateLimiter). Off, the rates above are fixed.
+     */
+    @WithDefault("true")
+    boolean adaptive();
+
+    /** The most requests per minute the adaptive limiter goes to (default: Gemini's Tier 1 for embeddings). */
+    @WithDefault("3000")
+    @Min(1)
+    int maxRequestsPerMinute();
+
+    /** The most tokens per minute the adaptive limiter goes to (default: Gemini's Tier 1 for embeddings). */
+    @WithDefault("1000000")
+    @Min(1)
+    long maxTokensPerMinute();
 
     /** Retries of one request after a 429 (per-minute), a 5xx or a timeout; 0 = no retry. */
     @WithDefault("5")

@@ -9,13 +9,16 @@ import jakarta.inject.Singleton;
 
 import io.github.bucket4j.TimeMeter;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 import dev.reembed.embedding.gemini.GeminiClients;
 import dev.reembed.embedding.gemini.GeminiConfig;
 import dev.reembed.embedding.gemini.GeminiEmbeddingProvider;
-import dev.reembed.embedding.google.GoogleApiCaller;
+import dev.reembed.embedding.google.GoogleErrors;
+import dev.reembed.embedding.call.ProviderCaller;
+import dev.reembed.embedding.call.VendorErrors;
 import dev.reembed.embedding.local.LocalEmbeddingProvider;
 import dev.reembed.embedding.vertex.AdcAccessTokens;
 import dev.reembed.embedding.vertex.VertexClients;
@@ -57,7 +60,16 @@ public class EmbeddingProviders {
             waits.record(d);
             Sleeper.SYSTEM.sleep(d);
         };
-        return new EmbeddingRateLimiter(config.requestsPerMinute(), config.tokensPerMinute(), TimeMeter.SYSTEM_NANOTIME, measured);
+        EmbeddingRateLimiter limiter = new EmbeddingRateLimiter(config.requestsPerMinute(), config.tokensPerMinute(),
+                Math.max(config.requestsPerMinute(), config.maxRequestsPerMinute()),
+                Math.max(config.tokensPerMinute(), config.maxTokensPerMinute()), config.adaptive(),
+                TimeMeter.SYSTEM_NANOTIME, measured);
+        Gauge.builder("reembed.limiter.requests.per.minute", limiter, EmbeddingRateLimiter::currentRequestsPerMinute)
+                .description("The client-side request rate now (adaptive: found from the provider's answers)")
+                .register(meters);
+        Gauge.builder("reembed.limiter.tokens.per.minute", limiter, EmbeddingRateLimiter::currentTokensPerMinute)
+                .description("The client-side token rate now").register(meters);
+        return limiter;
     }
 
     @Produces
@@ -67,7 +79,7 @@ public class EmbeddingProviders {
             case EmbeddingConfig.LOCAL -> new LocalEmbeddingProvider();
             case EmbeddingConfig.GEMINI -> gemini(limiter);
             case EmbeddingConfig.VERTEX_AI -> vertex(limiter);
-            default -> throw new IllegalStateException("reembed.embedding.provider must be gemini, vertex-ai or local");
+            default -> throw new IllegalStateException("reembed.embedding.provider must be " + EmbeddingConfig.PROVIDERS);
         };
         return new MeteredEmbeddingProvider(provider, meters);
     }
@@ -79,7 +91,7 @@ public class EmbeddingProviders {
         ModelSpec spec = registry.validateProvider(EmbeddingConfig.GEMINI, target.model(), target.dimensions());
         return new GeminiEmbeddingProvider(
                 GeminiClients.create(gemini.baseUrl(), gemini.connectTimeout(), gemini.readTimeout()),
-                key, spec.id(), target.dimensions(), gemini.batchSize(), inputLimit(spec), caller(limiter, key));
+                key, spec.id(), target.dimensions(), gemini.batchSize(), inputLimit(spec), caller(limiter, new GoogleErrors(), key));
     }
 
     private VertexEmbeddingProvider vertex(EmbeddingRateLimiter limiter) {
@@ -91,7 +103,7 @@ public class EmbeddingProviders {
                 VertexClients.create(vertex.baseUrl().orElse("https://" + vertex.location() + "-aiplatform.googleapis.com/v1"),
                         vertex.connectTimeout(), vertex.readTimeout()),
                 new AdcAccessTokens(), project, vertex.location(), spec.id(), target.dimensions(),
-                vertex.autoTruncate(), inputLimit(spec), caller(limiter, null));
+                vertex.autoTruncate(), inputLimit(spec), caller(limiter, new GoogleErrors(), null));
     }
 
     private InputLimit inputLimit(ModelSpec spec) {
@@ -99,12 +111,12 @@ public class EmbeddingProviders {
                 config.oversizedInput());
     }
 
-    private GoogleApiCaller caller(EmbeddingRateLimiter limiter, String secret) {
+    private ProviderCaller caller(EmbeddingRateLimiter limiter, VendorErrors errors, String secret) {
         Counter rateLimited = Counter.builder("reembed.provider.rate.limited")
                 .description("429 answers from the provider (per-minute and per-day quotas)").register(meters);
         List<ProviderCallListener> others = listeners.stream().toList();
-        return new GoogleApiCaller(limiter, Sleeper.SYSTEM, config.maxRetries(), config.initialBackoff(),
-                config.maxBackoff(), config.maxRetryDelay(), null, secret, outcome -> {
+        return new ProviderCaller(limiter, Sleeper.SYSTEM, config.maxRetries(), config.initialBackoff(),
+                config.maxBackoff(), config.maxRetryDelay(), null, errors, secret, outcome -> {
                     if (outcome == ProviderCallListener.Outcome.RATE_LIMITED) {
                         rateLimited.increment();
                     }

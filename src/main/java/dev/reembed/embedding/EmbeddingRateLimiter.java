@@ -1,52 +1,209 @@
 package dev.reembed.embedding;
 
 import java.time.Duration;
+import java.util.Optional;
 
 import io.github.bucket4j.BlockingStrategy;
 import io.github.bucket4j.Bucket;
+import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.TimeMeter;
+import io.github.bucket4j.TokensInheritanceStrategy;
 
 /**
  * Client-side requests-per-minute and tokens-per-minute limits (bucket4j), one instance per
  * process so every worker draws from the same budget. Requests are paced: at most a tenth of a
- * minute's quota at once, then evenly. Tokens keep a minute's budget, since one request may carry
- * a large share of it. Blocks the caller until both budgets allow
- * the request: callers reserve in arrival order and sleep off their own debt, so concurrent
+ * minute's quota at once, then evenly. Tokens keep a minute's budget, since one request may carry a
+ * large share of it. Callers reserve in arrival order and sleep off their own debt, so concurrent
  * workers are served fairly. Time and sleeping are injected for deterministic tests.
+ *
+ * <p><b>Adaptive</b> (the default): the configured rates are where it starts, not where it stays.
+ * Vendors that state their quota (OpenAI's headers, {@link #learn}) set the rates. For the others
+ * (Gemini, Voyage, Bedrock) it finds the quota as TCP finds a path's capacity: while workers wait on
+ * it and nothing is refused, the rates grow (by a fifth a second until the first 429, then by a
+ * hundredth of the last refused rate a second) up to the configured ceiling; a 429 cuts them to
+ * {@value #DECREASE} of what they were, once per second however many answers of one overshoot come
+ * back refused, and holds every worker for the RetryInfo / Retry-After the vendor gave. The rates and
+ * the ceiling scale together: requests and tokens keep the configured ratio.
+ *
+ * <p>The control law is hand-written: bucket4j paces at a given rate but does not choose it, and no
+ * library on the classpath does AIMD on a rate.
  */
 public class EmbeddingRateLimiter {
 
+    static final double DECREASE = 0.85;
+    static final double SLOW_START = 1.2;
+    static final double PROBE = 0.01;
+    static final Duration INTERVAL = Duration.ofSeconds(1);
+
     private final Bucket requests;
     private final Bucket tokens;
-    private final long tokensPerMinute;
+    private final TimeMeter time;
+    private final Sleeper sleeper;
     private final BlockingStrategy parking;
 
+    private final int startRequests;
+    private final long startTokens;
+    private final double maxFactor;
+    private final boolean adaptive;
+
+    private final Object control = new Object();
+    private double factor = 1;
+    private double refusedAt = Double.NaN; // the factor of the last 429; NaN until the first
+    private boolean told; // the vendor stated its quota: no probing above it
+    private long lastChange;
+    private long lastDecrease = Long.MIN_VALUE;
+    private volatile boolean waited;
+    private volatile long holdUntil = Long.MIN_VALUE;
+    private int currentRequests;
+    private long currentTokens;
+
+    /** A fixed limiter: these rates, never more, never fewer. */
     public EmbeddingRateLimiter(int requestsPerMinute, long tokensPerMinute, TimeMeter time, Sleeper sleeper) {
-        this.tokensPerMinute = tokensPerMinute;
-        // A burst of at most a tenth of a minute's requests: with a full minute's worth in the bucket
-        // (and the refill on top) the first minute could see twice the quota, which the API answers
-        // with 429s; this way any 60-s window stays within 110 % of it.
-        int burst = Math.max(1, requestsPerMinute / 10);
-        this.requests = Bucket.builder()
-                .addLimit(l -> l.capacity(burst).refillGreedy(requestsPerMinute, Duration.ofMinutes(1)))
-                .withCustomTimePrecision(time)
-                .build();
-        this.tokens = Bucket.builder()
-                .addLimit(l -> l.capacity(tokensPerMinute).refillGreedy(tokensPerMinute, Duration.ofMinutes(1)))
-                .withCustomTimePrecision(time)
-                .build();
-        this.parking = nanos -> sleeper.sleep(Duration.ofNanos(nanos));
+        this(requestsPerMinute, tokensPerMinute, requestsPerMinute, tokensPerMinute, false, time, sleeper);
     }
 
     /**
-     * Waits until one request carrying {@code estimatedTokens} may be sent. A request larger than
-     * the whole per-minute token budget takes the full budget (it could never fit otherwise).
+     * @param maxRequestsPerMinute ceiling of the adaptive requests rate (≥ the start)
+     * @param maxTokensPerMinute   ceiling of the adaptive tokens rate (≥ the start)
+     */
+    public EmbeddingRateLimiter(int requestsPerMinute, long tokensPerMinute, int maxRequestsPerMinute,
+            long maxTokensPerMinute, boolean adaptive, TimeMeter time, Sleeper sleeper) {
+        this.startRequests = requestsPerMinute;
+        this.startTokens = tokensPerMinute;
+        this.maxFactor = Math.max(1, Math.min((double) maxRequestsPerMinute / requestsPerMinute,
+                (double) maxTokensPerMinute / tokensPerMinute));
+        this.adaptive = adaptive;
+        this.time = time;
+        this.sleeper = sleeper;
+        this.currentRequests = requestsPerMinute;
+        this.currentTokens = tokensPerMinute;
+        this.requests = Bucket.builder().withCustomTimePrecision(time).addLimit(requestLimit(requestsPerMinute)).build();
+        this.tokens = Bucket.builder().withCustomTimePrecision(time).addLimit(tokenLimit(tokensPerMinute)).build();
+        this.parking = nanos -> {
+            waited = true;
+            sleeper.sleep(Duration.ofNanos(nanos));
+        };
+        this.lastChange = time.currentTimeNanos();
+    }
+
+    // A burst of at most a tenth of a minute's requests: with a full minute's worth in the bucket (and
+    // the refill on top) the first minute could see twice the quota; this way any 60-s window stays
+    // within 110 % of it.
+    private static io.github.bucket4j.Bandwidth requestLimit(int perMinute) {
+        return io.github.bucket4j.Bandwidth.builder().capacity(Math.max(1, perMinute / 10))
+                .refillGreedy(perMinute, Duration.ofMinutes(1)).build();
+    }
+
+    private static io.github.bucket4j.Bandwidth tokenLimit(long perMinute) {
+        return io.github.bucket4j.Bandwidth.builder().capacity(perMinute).refillGreedy(perMinute, Duration.ofMinutes(1))
+                .build();
+    }
+
+    /**
+     * Waits until one request carrying {@code estimatedTokens} may be sent. A request larger than the
+     * whole per-minute token budget takes the full budget (it could never fit otherwise).
      */
     public void acquire(long estimatedTokens) throws InterruptedException {
+        long now = time.currentTimeNanos();
+        long until = holdUntil;
+        if (until > now) {
+            waited = true;
+            sleeper.sleep(Duration.ofNanos(until - now));
+        }
         requests.asBlocking().consume(1, parking);
-        long cost = Math.max(0, Math.min(estimatedTokens, tokensPerMinute));
+        long cost = Math.max(0, Math.min(estimatedTokens, currentTokensPerMinute()));
         if (cost > 0) {
             tokens.asBlocking().consume(cost, parking);
+        }
+    }
+
+    /** An answer came back: while workers are waiting on the limiter, the rates may grow. */
+    public void onSuccess() {
+        if (!adaptive) {
+            return;
+        }
+        synchronized (control) {
+            long now = time.currentTimeNanos();
+            if (now - lastChange < INTERVAL.toNanos()) {
+                return;
+            }
+            boolean demand = waited;
+            waited = false;
+            lastChange = now;
+            if (!demand || told || factor >= maxFactor) {
+                return;
+            }
+            factor = Double.isNaN(refusedAt) ? factor * SLOW_START : factor + PROBE * refusedAt;
+            apply();
+        }
+    }
+
+    /** The vendor refused a request for its rate limit (429, ThrottlingException). */
+    public void onRateLimited(Optional<Duration> retryAfter) {
+        long now = time.currentTimeNanos();
+        retryAfter.ifPresent(d -> holdUntil = Math.max(holdUntil, now + d.toNanos()));
+        if (!adaptive) {
+            return;
+        }
+        synchronized (control) {
+            if (lastDecrease != Long.MIN_VALUE && now - lastDecrease < INTERVAL.toNanos()) {
+                return; // the other answers of the same overshoot
+            }
+            lastDecrease = now;
+            lastChange = now;
+            refusedAt = factor;
+            factor = Math.max(minFactor(), factor * DECREASE);
+            apply();
+        }
+    }
+
+    /** The vendor's own statement of its quota: its limits become the rates (within the ceiling). */
+    public void learn(QuotaHint hint) {
+        if (hint == null || hint.isEmpty()) {
+            return;
+        }
+        long now = time.currentTimeNanos();
+        hint.exhaustedFor().ifPresent(d -> holdUntil = Math.max(holdUntil, now + d.toNanos()));
+        if (!adaptive || (hint.limitRequests().isEmpty() && hint.limitTokens().isEmpty())) {
+            return;
+        }
+        synchronized (control) {
+            double byRequests = hint.limitRequests().isPresent()
+                    ? (double) hint.limitRequests().getAsLong() / startRequests : maxFactor;
+            double byTokens = hint.limitTokens().isPresent()
+                    ? (double) hint.limitTokens().getAsLong() / startTokens : maxFactor;
+            double stated = Math.max(minFactor(), Math.min(maxFactor, Math.min(byRequests, byTokens)));
+            told = true;
+            if (Math.abs(stated - factor) > 1e-9) {
+                factor = stated;
+                apply();
+            }
+        }
+    }
+
+    /** Never below one request a minute, however many 429s. */
+    private double minFactor() {
+        return Math.min(1, 1.0 / startRequests);
+    }
+
+    private void apply() {
+        currentRequests = (int) Math.max(1, Math.round(startRequests * factor));
+        currentTokens = Math.max(1, Math.round(startTokens * factor));
+        requests.replaceConfiguration(BucketConfiguration.builder().addLimit(requestLimit(currentRequests)).build(),
+                TokensInheritanceStrategy.AS_IS);
+        tokens.replaceConfiguration(BucketConfiguration.builder().addLimit(tokenLimit(currentTokens)).build(),
+                TokensInheritanceStrategy.AS_IS);
+    }
+
+    public int currentRequestsPerMinute() {
+        synchronized (control) {
+            return currentRequests;
+        }
+    }
+
+    public long currentTokensPerMinute() {
+        synchronized (control) {
+            return currentTokens;
         }
     }
 }

@@ -12,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 import dev.reembed.common.ProblemException;
 
@@ -41,7 +42,7 @@ public class ModelRegistry {
             if (in == null) {
                 throw new IllegalStateException("Missing resource " + RESOURCE);
             }
-            return new ObjectMapper().readValue(in, new TypeReference<List<ModelSpec>>() {
+            return new ObjectMapper().registerModule(new JavaTimeModule()).readValue(in, new TypeReference<List<ModelSpec>>() {
             });
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read " + RESOURCE, e);
@@ -59,7 +60,7 @@ public class ModelRegistry {
         String wanted = id.strip();
         // Accept the Gemini API's resource form "models/<id>" too.
         String bare = wanted.startsWith("models/") ? wanted.substring("models/".length()) : wanted;
-        return models.stream().filter(m -> m.id().equalsIgnoreCase(bare)).findFirst();
+        return models.stream().filter(m -> m.answersTo(bare)).findFirst();
     }
 
     /** {@link #validateTarget(String, int, VectorColumnType)} for the plain {@code vector} column the schema uses. */
@@ -87,9 +88,11 @@ public class ModelRegistry {
                     spec.id(), spec.defaultDimensions(), dimensions, spec.defaultDimensions()));
         }
         if (!spec.accepts(dimensions)) {
-            throw ProblemException.badRequest(String.format(
-                    "%s accepts output dimensions from %d to %d; %d is out of range.",
-                    spec.id(), spec.minDimensions(), spec.maxDimensions(), dimensions));
+            throw ProblemException.badRequest(spec.allowedDimensions().isEmpty()
+                    ? String.format("%s accepts output dimensions from %d to %d; %d is out of range.",
+                            spec.id(), spec.minDimensions(), spec.maxDimensions(), dimensions)
+                    : String.format("%s produces only %s dimensions; %d is not one of them.", spec.id(),
+                            spec.allowedDimensions(), dimensions));
         }
         if (dimensions > columnType.maxIndexedDimensions()) {
             String hint = columnType == VectorColumnType.VECTOR
@@ -113,6 +116,14 @@ public class ModelRegistry {
      */
     public ModelSpec validateProvider(String embeddingProvider, String model, int dimensions) {
         ModelSpec spec = validateTarget(model, dimensions);
+        if (spec.shutDownOn(embeddingProvider).isPresent()) {
+            List<String> others = spec.servedBy().stream().filter(spec::servedBy).toList();
+            throw ProblemException.badRequest(String.format(
+                    "%s was shut down on the provider '%s' on %s: it embeds nothing any more. %s",
+                    spec.id(), embeddingProvider, spec.shutDownOn(embeddingProvider).get(), others.isEmpty()
+                            ? "Move to a current model (for example gemini-embedding-001)."
+                            : "Move to a current model, or set reembed.embedding.provider to one of " + others + "."));
+        }
         if (!spec.servedBy(embeddingProvider)) {
             String served = models.stream().filter(m -> m.servedBy(embeddingProvider)).map(ModelSpec::id)
                     .collect(Collectors.joining(", "));

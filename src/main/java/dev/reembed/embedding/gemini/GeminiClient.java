@@ -13,7 +13,7 @@ import io.quarkus.rest.client.reactive.ClientExceptionMapper;
 
 import dev.reembed.embedding.gemini.GeminiDtos.BatchEmbedRequest;
 import dev.reembed.embedding.gemini.GeminiDtos.BatchEmbedResponse;
-import dev.reembed.embedding.google.GoogleHttpException;
+import dev.reembed.embedding.call.ProviderHttpException;
 
 /**
  * The Gemini API's batchEmbedContents (Quarkus REST client, built in {@link GeminiClients} with
@@ -30,9 +30,9 @@ public interface GeminiClient {
     BatchEmbedResponse batchEmbedContents(@PathParam("model") String model,
             @HeaderParam("x-goog-api-key") String apiKey, BatchEmbedRequest request);
 
-    /** Every non-2xx answer becomes a GoogleHttpException carrying the google.rpc body. */
+    /** Every non-2xx answer becomes a ProviderHttpException carrying the google.rpc body. */
     @ClientExceptionMapper
     static RuntimeException toException(Response response) {
-        return GoogleHttpException.from(response);
+        return ProviderHttpException.from(response);
     }
 }

@@ -17,7 +17,7 @@ import dev.reembed.embedding.gemini.GeminiDtos.BatchEmbedRequest;
 import dev.reembed.embedding.gemini.GeminiDtos.BatchEmbedResponse;
 import dev.reembed.embedding.gemini.GeminiDtos.ContentEmbedding;
 import dev.reembed.embedding.gemini.GeminiDtos.EmbedContentRequest;
-import dev.reembed.embedding.google.GoogleApiCaller;
+import dev.reembed.embedding.call.ProviderCaller;
 
 /**
  * The Gemini API: batchEmbedContents in requests of at most {@code batchSize} (≤ 100) items,
@@ -37,10 +37,10 @@ public class GeminiEmbeddingProvider implements EmbeddingProvider {
     private final int dimensions;
     private final int batchSize;
     private final InputLimit inputLimit;
-    private final GoogleApiCaller caller;
+    private final ProviderCaller caller;
 
     public GeminiEmbeddingProvider(GeminiClient client, String apiKey, String model, int dimensions, int batchSize,
-            InputLimit inputLimit, GoogleApiCaller caller) {
+            InputLimit inputLimit, ProviderCaller caller) {
         this.client = client;
         this.apiKey = apiKey;
         this.model = model;

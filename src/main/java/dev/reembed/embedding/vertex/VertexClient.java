@@ -11,7 +11,7 @@ import jakarta.ws.rs.core.Response;
 
 import io.quarkus.rest.client.reactive.ClientExceptionMapper;
 
-import dev.reembed.embedding.google.GoogleHttpException;
+import dev.reembed.embedding.call.ProviderHttpException;
 import dev.reembed.embedding.vertex.VertexDtos.PredictRequest;
 import dev.reembed.embedding.vertex.VertexDtos.PredictResponse;
 
@@ -29,6 +29,6 @@ public interface VertexClient {
 
     @ClientExceptionMapper
     static RuntimeException toException(Response response) {
-        return GoogleHttpException.from(response);
+        return ProviderHttpException.from(response);
     }
 }

@@ -12,7 +12,7 @@ import dev.reembed.embedding.EmbeddingProvider;
 import dev.reembed.embedding.InputLimit;
 import dev.reembed.embedding.TokenEstimator;
 import dev.reembed.embedding.Vectors;
-import dev.reembed.embedding.google.GoogleApiCaller;
+import dev.reembed.embedding.call.ProviderCaller;
 import dev.reembed.embedding.vertex.VertexDtos.Instance;
 import dev.reembed.embedding.vertex.VertexDtos.Parameters;
 import dev.reembed.embedding.vertex.VertexDtos.PredictRequest;
@@ -33,10 +33,10 @@ public class VertexEmbeddingProvider implements EmbeddingProvider {
     private final int dimensions;
     private final boolean autoTruncate;
     private final InputLimit inputLimit;
-    private final GoogleApiCaller caller;
+    private final ProviderCaller caller;
 
     public VertexEmbeddingProvider(VertexClient client, AccessTokens tokens, String project, String location,
-            String model, int dimensions, boolean autoTruncate, InputLimit inputLimit, GoogleApiCaller caller) {
+            String model, int dimensions, boolean autoTruncate, InputLimit inputLimit, ProviderCaller caller) {
         this.client = client;
         this.tokens = tokens;
         this.project = project;

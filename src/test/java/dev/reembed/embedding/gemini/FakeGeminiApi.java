@@ -22,6 +22,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
+import dev.reembed.testing.fake.FakeVectors;
+import dev.reembed.testing.fake.ProviderFake;
+
 /**
  * A fake of the Gemini API's batchEmbedContents on a loopback port. It checks requests as the real
  * API does (key, model in each item = model in the path, at most 100 items, outputDimensionality
@@ -29,11 +32,11 @@ import com.sun.net.httpserver.HttpServer;
  * the text and task type and deliberately not unit length. Faults queued with {@link #enqueue} are
  * served one per request, before the checks.
  */
-public class FakeGeminiApi implements AutoCloseable {
+public class FakeGeminiApi implements ProviderFake {
 
     public static final String KEY = "AIzaFAKE-test-key-0123456789abcdef";
     /** A text containing this gets a 400 INVALID_ARGUMENT, as a text the API refuses would. */
-    public static final String INVALID_MARKER = "<<refuse-me>>";
+    public static final String INVALID_MARKER = ProviderFake.INVALID_MARKER;
 
     public sealed interface Fault {
     }
@@ -144,6 +147,26 @@ public class FakeGeminiApi implements AutoCloseable {
         return gate;
     }
 
+    @Override
+    public java.util.Map<String, String> serviceConfig() {
+        return java.util.Map.of("reembed.embedding.provider", "gemini", "reembed.gemini.base-url", baseUrl(),
+                "reembed.gemini.api-key", KEY);
+    }
+
+    @Override
+    public void rateLimitNext(int requests) {
+        for (int i = 0; i < requests; i++) {
+            enqueue(new RateLimited("0.2s"));
+        }
+    }
+
+    @Override
+    public void failNext(int status, int requests) {
+        for (int i = 0; i < requests; i++) {
+            enqueue(new ServerError(status));
+        }
+    }
+
     public void enqueue(Fault... more) {
         faults.addAll(List.of(more));
     }
@@ -166,6 +189,7 @@ public class FakeGeminiApi implements AutoCloseable {
         return lastKey;
     }
 
+    @Override
     public void reset() {
         gates.clear();
         issued.forEach(Gate::pass);
@@ -207,16 +231,19 @@ public class FakeGeminiApi implements AutoCloseable {
     }
 
     /** Every answer takes at least this long (the real API answers a 100-item batch in ~150 ms). */
+    @Override
     public void latency(long millis) {
         this.latencyMillis = millis;
     }
 
     /** An outage: every request fails with this status until {@code down(null)}. */
+    @Override
     public void down(Integer status) {
         this.downStatus = status;
     }
 
     /** How many times each text was embedded successfully (answered with a vector). */
+    @Override
     public java.util.Map<String, Integer> embeddedTexts() {
         java.util.Map<String, Integer> out = new java.util.HashMap<>();
         embedded.forEach((k, v) -> out.put(k, v.get()));
@@ -224,6 +251,7 @@ public class FakeGeminiApi implements AutoCloseable {
     }
 
     /** Number of requests answered with vectors. */
+    @Override
     public long successfulRequests() {
         return successes.get();
     }
@@ -242,6 +270,7 @@ public class FakeGeminiApi implements AutoCloseable {
     }
 
     /** How many error answers of each HTTP status were sent (queued faults, the mix, down(), refusals). */
+    @Override
     public java.util.Map<Integer, Long> errorsServed() {
         java.util.Map<Integer, Long> out = new java.util.TreeMap<>();
         errors.forEach((k, v) -> out.put(k, v.get()));
@@ -398,8 +427,9 @@ public class FakeGeminiApi implements AutoCloseable {
                         .hashCode());
                 int n = wrongDims != null ? wrongDims : dims;
                 if (wordVectors) {
-                    for (double x : wordVector(item.path("title").asText() + " " + text, n, r)) {
-                        values.add((float) x); // Gemini answers float32 values
+                    for (float x : FakeVectors.of(item.path("title").asText() + " " + text, n,
+                            item.path("taskType").asText())) {
+                        values.add(x); // Gemini answers float32 values
                     }
                 } else {
                     for (int d = 0; d < n; d++) {
@@ -418,24 +448,6 @@ public class FakeGeminiApi implements AutoCloseable {
                         k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
             }
         }
-    }
-
-    /** Σ over words of 16 seeded ±1 entries, plus Gaussian noise of 0.05 per dimension (texts of the same words: cosine ≈ 0.8). */
-    private static double[] wordVector(String text, int n, Random noise) {
-        double[] v = new double[n];
-        for (String word : text.toLowerCase(java.util.Locale.ROOT).split("[^\\p{L}\\p{N}]+")) {
-            if (word.isEmpty()) {
-                continue;
-            }
-            java.util.SplittableRandom w = new java.util.SplittableRandom(word.hashCode());
-            for (int k = 0; k < 16; k++) {
-                v[w.nextInt(n)] += w.nextBoolean() ? 1 : -1;
-            }
-        }
-        for (int d = 0; d < n; d++) {
-            v[d] = 0.2 * v[d] + noise.nextGaussian() * 0.05;
-        }
-        return v;
     }
 
     private static void sleep(long millis) {

@@ -35,8 +35,9 @@ import dev.reembed.embedding.gemini.FakeGeminiApi.ServerError;
 import dev.reembed.embedding.gemini.FakeGeminiApi.WrongDimension;
 import dev.reembed.embedding.gemini.GeminiDtos.BatchEmbedRequest;
 import dev.reembed.embedding.gemini.GeminiDtos.EmbedContentRequest;
-import dev.reembed.embedding.google.GoogleApiCaller;
-import dev.reembed.embedding.google.GoogleHttpException;
+import dev.reembed.embedding.call.ProviderCaller;
+import dev.reembed.embedding.google.GoogleErrors;
+import dev.reembed.embedding.call.ProviderHttpException;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
@@ -72,8 +73,8 @@ class GeminiEmbeddingProviderTest {
     GeminiEmbeddingProvider provider(String key, int maxRetries, String oversized) {
         EmbeddingRateLimiter limiter = new EmbeddingRateLimiter(100_000, 100_000_000, time, time);
         // Jitter source fixed at 400: backoff = 400 ms mod (cap + 1), deterministic.
-        GoogleApiCaller caller = new GoogleApiCaller(limiter, time, maxRetries, Duration.ofSeconds(1),
-                Duration.ofSeconds(60), Duration.ofSeconds(120), () -> 400L, key);
+        ProviderCaller caller = new ProviderCaller(limiter, time, maxRetries, Duration.ofSeconds(1),
+                Duration.ofSeconds(60), Duration.ofSeconds(120), () -> 400L, new GoogleErrors(), key, null);
         return new GeminiEmbeddingProvider(client, key, MODEL, 1536, 100, new InputLimit(2048, oversized), caller);
     }
 
@@ -140,7 +141,7 @@ class GeminiEmbeddingProviderTest {
             items.add(new EmbedContentRequest("models/" + MODEL, GeminiDtos.Content.of("t" + i), "RETRIEVAL_QUERY",
                     null, 768));
         }
-        GoogleHttpException e = catchThrowableOfType(GoogleHttpException.class,
+        ProviderHttpException e = catchThrowableOfType(ProviderHttpException.class,
                 () -> client.batchEmbedContents(MODEL, FakeGeminiApi.KEY, new BatchEmbedRequest(items)));
         assertThat(e.status()).isEqualTo(400);
         assertThat(e.body()).contains("at most 100 requests can be in one batch");

@@ -35,7 +35,8 @@ import dev.reembed.embedding.EmbeddingRateLimiter;
 import dev.reembed.embedding.FakeTime;
 import dev.reembed.embedding.InputLimit;
 import dev.reembed.embedding.Vectors;
-import dev.reembed.embedding.google.GoogleApiCaller;
+import dev.reembed.embedding.call.ProviderCaller;
+import dev.reembed.embedding.google.GoogleErrors;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
@@ -122,8 +123,8 @@ class VertexEmbeddingProviderTest {
     VertexEmbeddingProvider provider(String token) {
         VertexClient client = VertexClients.create("http://127.0.0.1:" + server.getAddress().getPort() + "/v1",
                 Duration.ofSeconds(2), Duration.ofSeconds(5));
-        GoogleApiCaller caller = new GoogleApiCaller(new EmbeddingRateLimiter(10_000, 10_000_000, time, time), time,
-                3, Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofSeconds(120), () -> 0L, token);
+        ProviderCaller caller = new ProviderCaller(new EmbeddingRateLimiter(10_000, 10_000_000, time, time), time,
+                3, Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofSeconds(120), () -> 0L, new GoogleErrors(), token, null);
         return new VertexEmbeddingProvider(client, () -> token, "my-project", "europe-west4", "gemini-embedding-001",
                 1536, false, new InputLimit(2048, "truncate"), caller);
     }

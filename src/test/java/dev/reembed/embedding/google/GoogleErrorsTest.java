@@ -17,16 +17,18 @@ import dev.reembed.embedding.EmbeddingException.Code;
 import dev.reembed.embedding.EmbeddingRateLimiter;
 import dev.reembed.embedding.FakeTime;
 import dev.reembed.embedding.ProviderCallListener.Outcome;
+import dev.reembed.embedding.call.ProviderCaller;
+import dev.reembed.embedding.call.ProviderHttpException;
 
-/** The retry/classification rules on synthetic google.rpc bodies (no HTTP). */
-class GoogleApiCallerTest {
+/** Google's failures read and acted on (GoogleErrors through ProviderCaller), on synthetic google.rpc bodies (no HTTP). */
+class GoogleErrorsTest {
 
     static final String KEY = "AIzaSECRET-key-123";
     final FakeTime time = new FakeTime();
 
-    GoogleApiCaller caller(int maxRetries, Duration maxRetryDelay) {
-        return new GoogleApiCaller(new EmbeddingRateLimiter(1000, 1_000_000, time, time), time, maxRetries,
-                Duration.ofSeconds(1), Duration.ofSeconds(8), maxRetryDelay, () -> Long.MAX_VALUE - 1, KEY);
+    ProviderCaller caller(int maxRetries, Duration maxRetryDelay) {
+        return new ProviderCaller(new EmbeddingRateLimiter(1000, 1_000_000, time, time), time, maxRetries,
+                Duration.ofSeconds(1), Duration.ofSeconds(8), maxRetryDelay, () -> Long.MAX_VALUE - 1, new GoogleErrors(), KEY, null);
     }
 
     @Test
@@ -43,7 +45,7 @@ class GoogleApiCallerTest {
                 + "[{\"@type\":\"type.googleapis.com/google.rpc.RetryInfo\",\"retryDelay\":\"600s\"}]}}";
         EmbeddingException e = catchThrowableOfType(EmbeddingException.class, () -> caller(5, Duration.ofSeconds(120))
                 .call("x", 1, List.of(0), () -> {
-                    throw new GoogleHttpException(429, body);
+                    throw new ProviderHttpException(429, body);
                 }));
         assertThat(e.code()).isEqualTo(Code.RATE_LIMITED);
         assertThat(e.retryAfter()).contains(Duration.ofSeconds(600));
@@ -56,28 +58,26 @@ class GoogleApiCallerTest {
         String body = "{\"error\":{\"code\":503,\"status\":\"UNAVAILABLE\",\"message\":\"busy\"}}";
         String result = caller(5, Duration.ofSeconds(120)).call("x", 1, List.of(0), () -> {
             if (calls.incrementAndGet() <= 5) {
-                throw new GoogleHttpException(503, body);
+                throw new ProviderHttpException(503, body);
             }
             return "ok";
         });
         assertThat(result).isEqualTo("ok");
         // jitter source at its maximum: waits are (cap+1)-modulo of Long.MAX_VALUE-1, all within [0, cap].
         assertThat(time.sleeps()).hasSize(5).allSatisfy(d -> assertThat(d).isLessThanOrEqualTo(Duration.ofSeconds(8)));
-        assertThat(caller(5, Duration.ZERO).backoff(0)).isLessThanOrEqualTo(Duration.ofSeconds(1));
-        assertThat(caller(5, Duration.ZERO).backoff(10)).isLessThanOrEqualTo(Duration.ofSeconds(8));
     }
 
     /** The run history counts requests, not calls: every attempt is reported, with its outcome. */
     @Test
     void theListenerHearsOfEveryAttempt() {
         List<Outcome> heard = new CopyOnWriteArrayList<>();
-        GoogleApiCaller caller = new GoogleApiCaller(new EmbeddingRateLimiter(1000, 1_000_000, time, time), time, 5,
-                Duration.ofSeconds(1), Duration.ofSeconds(8), Duration.ofSeconds(120), () -> 0L, KEY, heard::add);
+        ProviderCaller caller = new ProviderCaller(new EmbeddingRateLimiter(1000, 1_000_000, time, time), time, 5,
+                Duration.ofSeconds(1), Duration.ofSeconds(8), Duration.ofSeconds(120), () -> 0L, new GoogleErrors(), KEY, heard::add);
         String rateLimited = "{\"error\":{\"code\":429,\"status\":\"RESOURCE_EXHAUSTED\",\"message\":\"quota\"}}";
         AtomicInteger attempt = new AtomicInteger();
         String result = caller.call("x", 1, List.of(0), () -> switch (attempt.incrementAndGet()) {
-            case 1 -> throw new GoogleHttpException(429, rateLimited);
-            case 2 -> throw new GoogleHttpException(503, "{}");
+            case 1 -> throw new ProviderHttpException(429, rateLimited);
+            case 2 -> throw new ProviderHttpException(503, "{}");
             case 3 -> throw new ProcessingException("connection refused");
             default -> "ok";
         });
@@ -86,7 +86,7 @@ class GoogleApiCallerTest {
 
         heard.clear();
         catchThrowableOfType(EmbeddingException.class, () -> caller.call("x", 1, List.of(0), () -> {
-            throw new GoogleHttpException(400, "{}");
+            throw new ProviderHttpException(400, "{}");
         }));
         assertThat(heard).as("a refused request, not retried").containsExactly(Outcome.ERROR);
     }
@@ -96,7 +96,7 @@ class GoogleApiCallerTest {
         String body = "{\"error\":{\"code\":400,\"status\":\"INVALID_ARGUMENT\",\"message\":\"bad key " + KEY + "\"}}";
         EmbeddingException e = catchThrowableOfType(EmbeddingException.class, () -> caller(3, Duration.ofSeconds(1))
                 .call("x", 1, List.of(4, 5), () -> {
-                    throw new GoogleHttpException(400, body);
+                    throw new ProviderHttpException(400, body);
                 }));
         assertThat(e.code()).isEqualTo(Code.INVALID_ARGUMENT);
         assertThat(e.itemIndexes()).containsExactly(4, 5);
@@ -107,11 +107,11 @@ class GoogleApiCallerTest {
     void unauthenticatedAndPermissionDeniedFailFast() {
         assertThat(catchThrowableOfType(EmbeddingException.class, () -> caller(3, Duration.ofSeconds(1))
                 .call("x", 1, List.of(), () -> {
-                    throw new GoogleHttpException(401, "{\"error\":{\"code\":401,\"status\":\"UNAUTHENTICATED\"}}");
+                    throw new ProviderHttpException(401, "{\"error\":{\"code\":401,\"status\":\"UNAUTHENTICATED\"}}");
                 })).code()).isEqualTo(Code.UNAUTHENTICATED);
         assertThat(catchThrowableOfType(EmbeddingException.class, () -> caller(3, Duration.ofSeconds(1))
                 .call("x", 1, List.of(), () -> {
-                    throw new GoogleHttpException(403, "<html>Forbidden</html>");
+                    throw new ProviderHttpException(403, "<html>Forbidden</html>");
                 })).code()).isEqualTo(Code.PERMISSION_DENIED);
         assertThat(time.sleeps()).isEmpty();
     }
