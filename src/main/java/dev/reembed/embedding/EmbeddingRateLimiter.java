@@ -21,8 +21,8 @@ import io.github.bucket4j.TokensInheritanceStrategy;
  * (Gemini, Voyage, Bedrock) it finds the quota as TCP finds a path's capacity: while workers wait on
  * it and nothing is refused, the rates grow (by a fifth a second until the first 429, then by a
  * hundredth of the last refused rate a second) up to the configured ceiling; a 429 cuts them to
- * {@value #DECREASE} of what they were, once per second however many answers of one overshoot come
- * back refused, and holds every worker for the RetryInfo / Retry-After the vendor gave. The rates and
+ * {@value #DECREASE} of what they were (the first one, which ends the fast start, to half), once per
+ * second however many answers of one overshoot come back refused, and holds every worker for the RetryInfo / Retry-After the vendor gave. The rates and
  * the ceiling scale together: requests and tokens keep the configured ratio.
  *
  * <p>The control law is hand-written: bucket4j paces at a given rate but does not choose it, and no
@@ -31,6 +31,7 @@ import io.github.bucket4j.TokensInheritanceStrategy;
 public class EmbeddingRateLimiter {
 
     static final double DECREASE = 0.85;
+    static final double FIRST_DECREASE = 0.5;
     static final double SLOW_START = 1.2;
     static final double PROBE = 0.01;
     static final Duration INTERVAL = Duration.ofSeconds(1);
@@ -133,7 +134,7 @@ public class EmbeddingRateLimiter {
             if (!demand || told || factor >= maxFactor) {
                 return;
             }
-            factor = Double.isNaN(refusedAt) ? factor * SLOW_START : factor + PROBE * refusedAt;
+            factor = Math.min(maxFactor, Double.isNaN(refusedAt) ? factor * SLOW_START : factor + PROBE * refusedAt);
             apply();
         }
     }
@@ -151,8 +152,11 @@ public class EmbeddingRateLimiter {
             }
             lastDecrease = now;
             lastChange = now;
+            // The first 429 ends the slow start, which overshoots by up to a fifth a second while the
+            // vendor's own burst allowance hides it: halve, as TCP does; later ones only trim.
+            double cut = Double.isNaN(refusedAt) ? FIRST_DECREASE : DECREASE;
             refusedAt = factor;
-            factor = Math.max(minFactor(), factor * DECREASE);
+            factor = Math.max(minFactor(), factor * cut);
             apply();
         }
     }
