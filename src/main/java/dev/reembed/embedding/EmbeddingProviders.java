@@ -91,7 +91,7 @@ public class EmbeddingProviders {
         ModelSpec spec = registry.validateProvider(EmbeddingConfig.GEMINI, target.model(), target.dimensions());
         return new GeminiEmbeddingProvider(
                 GeminiClients.create(gemini.baseUrl(), gemini.connectTimeout(), gemini.readTimeout()),
-                key, spec.id(), target.dimensions(), gemini.batchSize(), inputLimit(spec), caller(limiter, new GoogleErrors(), key));
+                key, spec.id(), target.dimensions(), RequestCaps.of(spec, gemini.batchSize()), inputLimit(spec), caller(limiter, new GoogleErrors(), key));
     }
 
     private VertexEmbeddingProvider vertex(EmbeddingRateLimiter limiter) {

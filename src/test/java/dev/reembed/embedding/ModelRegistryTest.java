@@ -14,14 +14,53 @@ class ModelRegistryTest {
     final ModelRegistry registry = new ModelRegistry();
 
     @Test
-    void holdsTheFourteenSeedModelsPlusTheLocalOne() {
-        assertThat(registry.all()).hasSize(15);
+    void holdsTheSeedModelsTheCurrentOnesAndTheLocalOne() {
         assertThat(registry.all()).extracting(ModelSpec::id).contains("text-embedding-3-small",
                 "text-embedding-3-large", "text-embedding-ada-002", "voyage-large-2", "voyage-code-3", "voyage-2",
-                "voyage-code-2", "titan-embed-text-v2", "embed-english-v3", "embed-multilingual-v3",
-                "gemini-embedding-001", "text-embedding-004", "text-multilingual-embedding-002",
+                "voyage-code-2", "voyage-3.5", "voyage-3-large", "amazon.titan-embed-text-v2:0",
+                "cohere.embed-english-v3", "cohere.embed-multilingual-v3", "gemini-embedding-001",
+                "gemini-embedding-2", "text-embedding-004", "text-multilingual-embedding-002",
                 "multimodal-embedding", "all-minilm-l6-v2");
+        assertThat(registry.all()).extracting(ModelSpec::id).doesNotHaveDuplicates();
         assertThat(registry.all()).extracting(ModelSpec::kind).containsOnly("text", "code", "multimodal");
+        // The seed's spellings still find the Bedrock models.
+        assertThat(registry.find("titan-embed-text-v2").orElseThrow().id()).isEqualTo("amazon.titan-embed-text-v2:0");
+        assertThat(registry.find("embed-english-v3").orElseThrow().id()).isEqualTo("cohere.embed-english-v3");
+    }
+
+    @Test
+    void everyModelAProviderServesHasItsCapsPriceAndSource() {
+        assertThat(registry.all().stream().filter(m -> !m.servedBy().isEmpty())).allSatisfy(m -> {
+            assertThat(m.maxInputTokens()).as(m.id()).isNotNull();
+            assertThat(m.pricePerMillionTokens()).as(m.id()).isNotNull();
+            assertThat(m.sources()).as(m.id()).isNotEmpty();
+            assertThat(m.accepts(m.defaultDimensions())).as(m.id()).isTrue();
+        });
+        ModelSpec g2 = registry.find("gemini-embedding-2").orElseThrow();
+        assertThat(g2.batchPricePerMillionTokens()).isEqualByComparingTo(g2.pricePerMillionTokens().divide(BigDecimal.TWO));
+        assertThat(g2.maxInputTokens()).isEqualTo(8192);
+    }
+
+    @Test
+    void textEmbedding004IsShutDownOnTheGeminiApi() {
+        ModelSpec old = registry.find("text-embedding-004").orElseThrow();
+        assertThat(old.shutDownOn("gemini")).contains(java.time.LocalDate.of(2026, 1, 14));
+        assertThat(old.servedBy("gemini")).isFalse();
+        assertThat(catchThrowableOfType(ProblemException.class,
+                () -> registry.validateProvider("gemini", "text-embedding-004", 768)).problem().detail)
+                .contains("shut down").contains("2026-01-14").contains("vertex-ai");
+        // Still a valid source model: what is stored was made by it.
+        assertThat(registry.validateTarget("text-embedding-004", 768).id()).isEqualTo("text-embedding-004");
+    }
+
+    @Test
+    void aModelWithAFixedSetOfDimensionsRefusesTheOthers() {
+        assertThat(catchThrowableOfType(ProblemException.class,
+                () -> registry.validateTarget("amazon.titan-embed-text-v2:0", 768)).problem().detail)
+                .contains("only [256, 512, 1024]");
+        assertThat(registry.validateTarget("voyage-3.5", 512).id()).isEqualTo("voyage-3.5");
+        assertThat(catchThrowableOfType(ProblemException.class,
+                () -> registry.validateTarget("voyage-3.5", 1536)).problem().detail).contains("256, 512, 1024, 2048");
     }
 
     @Test
@@ -98,6 +137,9 @@ class ModelRegistryTest {
         assertThat(registry.validateProvider("local", "all-minilm-l6-v2", 384).id()).isEqualTo("all-minilm-l6-v2");
         assertThat(catchThrowableOfType(ProblemException.class,
                 () -> registry.validateProvider("gemini", "text-embedding-3-small", 1536)).problem().detail)
+                .contains("set reembed.embedding.provider to one of [openai]");
+        assertThat(catchThrowableOfType(ProblemException.class,
+                () -> registry.validateProvider("gemini", "multimodal-embedding", 1408)).problem().detail)
                 .contains("no provider of this service serves it");
     }
 }

@@ -26,7 +26,7 @@ class ModelResourceTest {
         given().when().get("/api/models").then()
                 .statusCode(200)
                 .contentType("application/json")
-                .body("$", hasSize(15))
+                .body("$", hasSize(new ModelRegistry().all().size()))
                 .body("id", hasItems("gemini-embedding-001", "text-embedding-004", "text-embedding-ada-002",
                         "all-minilm-l6-v2"))
                 .body("find { it.id == 'gemini-embedding-001' }.defaultDimensions", equalTo(3072))
@@ -36,7 +36,10 @@ class ModelResourceTest {
                 .body("find { it.id == 'gemini-embedding-001' }.kind", equalTo("text"))
                 .body("find { it.id == 'text-embedding-ada-002' }.reducible", equalTo(false))
                 .body("find { it.id == 'voyage-code-3' }.kind", equalTo("code"))
-                .body("find { it.id == 'multimodal-embedding' }.kind", equalTo("multimodal"));
+                .body("find { it.id == 'multimodal-embedding' }.kind", equalTo("multimodal"))
+                .body("find { it.id == 'text-embedding-004' }.shutDown.gemini", equalTo("2026-01-14"))
+                .body("find { it.id == 'gemini-embedding-2' }.batchPricePerMillionTokens", equalTo(0.10f))
+                .body("find { it.id == 'cohere.embed-english-v3' }.maxItemsPerRequest", equalTo(96));
     }
 
     @Test

@@ -2,7 +2,6 @@ package dev.reembed.embedding.gemini;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.IntStream;
 
 import dev.reembed.embedding.DocumentText;
 import dev.reembed.embedding.EmbeddingBatch;
@@ -11,6 +10,7 @@ import dev.reembed.embedding.EmbeddingException;
 import dev.reembed.embedding.EmbeddingException.Code;
 import dev.reembed.embedding.EmbeddingProvider;
 import dev.reembed.embedding.InputLimit;
+import dev.reembed.embedding.RequestCaps;
 import dev.reembed.embedding.TokenEstimator;
 import dev.reembed.embedding.Vectors;
 import dev.reembed.embedding.gemini.GeminiDtos.BatchEmbedRequest;
@@ -21,31 +21,31 @@ import dev.reembed.embedding.call.ProviderCaller;
 
 /**
  * The Gemini API: batchEmbedContents in requests of at most {@code batchSize} (≤ 100) items,
- * RETRIEVAL_DOCUMENT with the title for stored questions, RETRIEVAL_QUERY for searches, the
- * target's outputDimensionality. Every answer is checked (count, dimensions, finite, non-zero)
+ * documents and queries told apart as the model wants it ({@link GeminiTask}: the taskType field,
+ * or for gemini-embedding-2 an instruction in the text), the target's outputDimensionality. Every answer is checked (count, dimensions, finite, non-zero)
  * and L2-normalised: Google normalises only the full 3072-d output. The token count is an
  * estimate ({@link TokenEstimator}): batchEmbedContents reports none.
  */
 public class GeminiEmbeddingProvider implements EmbeddingProvider {
 
-    static final String RETRIEVAL_DOCUMENT = "RETRIEVAL_DOCUMENT";
-    static final String RETRIEVAL_QUERY = "RETRIEVAL_QUERY";
-
     private final GeminiClient client;
     private final String apiKey;
     private final String model;
     private final int dimensions;
-    private final int batchSize;
+    private final RequestCaps caps;
+    private final GeminiTask task;
     private final InputLimit inputLimit;
     private final ProviderCaller caller;
 
-    public GeminiEmbeddingProvider(GeminiClient client, String apiKey, String model, int dimensions, int batchSize,
+    /** @param caps items per batchEmbedContents (≤ 100: the API refuses more) */
+    public GeminiEmbeddingProvider(GeminiClient client, String apiKey, String model, int dimensions, RequestCaps caps,
             InputLimit inputLimit, ProviderCaller caller) {
         this.client = client;
         this.apiKey = apiKey;
         this.model = model;
         this.dimensions = dimensions;
-        this.batchSize = Math.min(batchSize, 100);
+        this.caps = new RequestCaps(Math.min(caps.maxItems(), 100), caps.maxTokens());
+        this.task = GeminiTask.of(model);
         this.inputLimit = inputLimit;
         this.caller = caller;
     }
@@ -56,10 +56,11 @@ public class GeminiEmbeddingProvider implements EmbeddingProvider {
         List<EmbedContentRequest> items = new ArrayList<>(docs.size());
         List<Long> tokens = new ArrayList<>(docs.size());
         for (DocumentText d : docs) {
-            String title = d.title() == null || d.title().isBlank() ? null : d.title();
-            items.add(new EmbedContentRequest("models/" + model, GeminiDtos.Content.of(d.content()),
-                    RETRIEVAL_DOCUMENT, title, dimensions));
-            tokens.add(TokenEstimator.estimate(d.content()) + TokenEstimator.estimate(title));
+            String text = task.documentText(d);
+            String title = task.titleField(d);
+            items.add(new EmbedContentRequest("models/" + model, GeminiDtos.Content.of(text),
+                    task.documentTaskType(), title, dimensions));
+            tokens.add(TokenEstimator.estimate(text) + TokenEstimator.estimate(title));
         }
         return embed(items, tokens);
     }
@@ -70,9 +71,10 @@ public class GeminiEmbeddingProvider implements EmbeddingProvider {
         List<EmbedContentRequest> items = new ArrayList<>(texts.size());
         List<Long> tokens = new ArrayList<>(texts.size());
         for (String q : texts) {
-            items.add(new EmbedContentRequest("models/" + model, GeminiDtos.Content.of(q), RETRIEVAL_QUERY, null,
-                    dimensions));
-            tokens.add(TokenEstimator.estimate(q));
+            String text = task.queryText(q);
+            items.add(new EmbedContentRequest("models/" + model, GeminiDtos.Content.of(text), task.queryTaskType(),
+                    null, dimensions));
+            tokens.add(TokenEstimator.estimate(text));
         }
         return embed(items, tokens);
     }
@@ -80,10 +82,11 @@ public class GeminiEmbeddingProvider implements EmbeddingProvider {
     private EmbeddingBatch embed(List<EmbedContentRequest> items, List<Long> tokens) {
         List<float[]> vectors = new ArrayList<>(items.size());
         long totalTokens = 0;
-        for (int from = 0; from < items.size(); from += batchSize) {
-            int to = Math.min(items.size(), from + batchSize);
-            List<Integer> indexes = IntStream.range(from, to).boxed().toList();
-            long batchTokens = tokens.subList(from, to).stream().mapToLong(Long::longValue).sum();
+        for (RequestCaps.Slice slice : caps.split(tokens)) {
+            int from = slice.from();
+            int to = slice.to();
+            List<Integer> indexes = slice.indexes();
+            long batchTokens = slice.tokens();
             String what = "Gemini batchEmbedContents (" + model + ", items " + from + "-" + (to - 1) + ")";
             BatchEmbedRequest request = new BatchEmbedRequest(items.subList(from, to));
             BatchEmbedResponse response = caller.call(what, batchTokens, indexes,
@@ -132,7 +135,7 @@ public class GeminiEmbeddingProvider implements EmbeddingProvider {
     /** {@code reembed.gemini.batch-size}, at most 100 (batchEmbedContents refuses more). */
     @Override
     public int maxItemsPerRequest() {
-        return batchSize;
+        return caps.maxItems();
     }
 
     @Override

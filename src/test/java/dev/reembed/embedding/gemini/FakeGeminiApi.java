@@ -66,6 +66,11 @@ public class FakeGeminiApi implements ProviderFake {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern PATH = Pattern.compile("/v1beta/models/([^/:]+):batchEmbedContents");
+    /** gemini-embedding-2's retrieval format: "task: search result | query: q" or "title: t | text: c". */
+    private static final Pattern PROMPT = Pattern.compile(
+            "(?s)task: search result \\| query: (.*)|title: (.*?) \\| text: (.*)");
+    /** The models the fake serves (text-embedding-004 was shut down on 2026-01-14: 404, as the real API). */
+    private static final java.util.Set<String> MODELS = java.util.Set.of("gemini-embedding-001", "gemini-embedding-2");
 
     private final HttpServer server;
     private final Queue<Fault> faults = new ConcurrentLinkedQueue<>();
@@ -81,6 +86,7 @@ public class FakeGeminiApi implements ProviderFake {
     private volatile long timeoutMillis;
     private volatile long latencyMillis;
     private volatile Integer downStatus;
+    private volatile io.github.bucket4j.Bucket quota;
     // Benchmarks of 100k+ rows turn this off: every body and text kept in memory would take GBs.
     private volatile boolean recording = true;
 
@@ -203,6 +209,7 @@ public class FakeGeminiApi implements ProviderFake {
         mixRandom = null;
         latencyMillis = 0;
         downStatus = null;
+        quota = null;
     }
 
     /**
@@ -231,6 +238,18 @@ public class FakeGeminiApi implements ProviderFake {
     }
 
     /** Every answer takes at least this long (the real API answers a 100-item batch in ~150 ms). */
+    /**
+     * A per-minute request quota the service is not told: a token bucket of a tenth of a minute's
+     * requests, refilled evenly; a request over it gets the per-minute 429 with a RetryInfo of the
+     * time until the next request would fit. Null: no quota.
+     */
+    public void quota(Integer requestsPerMinute) {
+        this.quota = requestsPerMinute == null ? null : io.github.bucket4j.Bucket.builder()
+                .addLimit(l -> l.capacity(Math.max(1, requestsPerMinute / 10)).refillGreedy(requestsPerMinute,
+                        java.time.Duration.ofMinutes(1)))
+                .build();
+    }
+
     @Override
     public void latency(long millis) {
         this.latencyMillis = millis;
@@ -302,6 +321,13 @@ public class FakeGeminiApi implements ProviderFake {
                 return;
             }
             String model = m.group(1);
+            if (!MODELS.contains(model)) {
+                // What the Gemini API answers for a model it does not (or no longer) serve, e.g. text-embedding-004.
+                error(ex, 404, "NOT_FOUND", "models/" + model + " is not found for API version v1beta, or is not "
+                        + "supported for batchEmbedContents. Call ListModels to see the list of available models "
+                        + "and their supported methods.", null);
+                return;
+            }
 
             if (latencyMillis > 0) {
                 sleep(latencyMillis);
@@ -310,6 +336,13 @@ public class FakeGeminiApi implements ProviderFake {
             Fault fault = gate == null ? null : gate.hold();
             if (fault == null) {
                 fault = faults.poll();
+            }
+            if (fault == null && quota != null) {
+                io.github.bucket4j.ConsumptionProbe probe = quota.tryConsumeAndReturnRemaining(1);
+                if (!probe.isConsumed()) {
+                    long millis = Math.max(1, probe.getNanosToWaitForRefill() / 1_000_000);
+                    fault = new RateLimited(String.format(java.util.Locale.ROOT, "%.3fs", millis / 1000.0));
+                }
             }
             if (fault == null && downStatus != null) {
                 fault = new ServerError(downStatus);
@@ -410,6 +443,21 @@ public class FakeGeminiApi implements ProviderFake {
                     return;
                 }
                 String text = item.path("content").path("parts").path(0).path("text").asText("");
+                String variant = item.path("taskType").asText();
+                if (model.startsWith("gemini-embedding-2")) {
+                    // -2 takes its task in the text; this fake refuses the 001-era fields so the client cannot send them.
+                    if (item.has("taskType") || item.has("title")) {
+                        error(ex, 400, "INVALID_ARGUMENT", "* BatchEmbedContentsRequest.requests[" + i
+                                + "]: task_type and title are not supported by models/" + model
+                                + "; write the task into the text", null);
+                        return;
+                    }
+                    Matcher p = PROMPT.matcher(text);
+                    if (p.matches()) {
+                        variant = p.group(1) != null ? "query" : "document";
+                        text = p.group(1) != null ? p.group(1) : ("none".equals(p.group(2)) ? "" : p.group(2) + " ") + p.group(3);
+                    }
+                }
                 if (text.isEmpty()) {
                     error(ex, 400, "INVALID_ARGUMENT", "* BatchEmbedContentsRequest.requests[" + i
                             + "].content.parts: contents are required", null);
@@ -423,12 +471,10 @@ public class FakeGeminiApi implements ProviderFake {
                     break;
                 }
                 ArrayNode values = JSON.createArrayNode();
-                Random r = new Random((item.path("taskType").asText() + "|" + item.path("title").asText() + "|" + text)
-                        .hashCode());
+                Random r = new Random((variant + "|" + item.path("title").asText() + "|" + text).hashCode());
                 int n = wrongDims != null ? wrongDims : dims;
                 if (wordVectors) {
-                    for (float x : FakeVectors.of(item.path("title").asText() + " " + text, n,
-                            item.path("taskType").asText())) {
+                    for (float x : FakeVectors.of(item.path("title").asText() + " " + text, n, variant)) {
                         values.add(x); // Gemini answers float32 values
                     }
                 } else {

@@ -24,6 +24,7 @@ import dev.reembed.embedding.EmbeddingException.Kind;
 import dev.reembed.embedding.EmbeddingRateLimiter;
 import dev.reembed.embedding.FakeTime;
 import dev.reembed.embedding.InputLimit;
+import dev.reembed.embedding.RequestCaps;
 import dev.reembed.embedding.LogCapture;
 import dev.reembed.embedding.TokenEstimator;
 import dev.reembed.embedding.Vectors;
@@ -75,11 +76,41 @@ class GeminiEmbeddingProviderTest {
         // Jitter source fixed at 400: backoff = 400 ms mod (cap + 1), deterministic.
         ProviderCaller caller = new ProviderCaller(limiter, time, maxRetries, Duration.ofSeconds(1),
                 Duration.ofSeconds(60), Duration.ofSeconds(120), () -> 400L, new GoogleErrors(), key, null);
-        return new GeminiEmbeddingProvider(client, key, MODEL, 1536, 100, new InputLimit(2048, oversized), caller);
+        return new GeminiEmbeddingProvider(client, key, MODEL, 1536, new RequestCaps(100, Long.MAX_VALUE), new InputLimit(2048, oversized), caller);
     }
 
     GeminiEmbeddingProvider provider() {
         return provider(FakeGeminiApi.KEY, 3, "truncate");
+    }
+
+    GeminiEmbeddingProvider provider(String model, int dimensions) {
+        EmbeddingRateLimiter limiter = new EmbeddingRateLimiter(100_000, 100_000_000, time, time);
+        ProviderCaller caller = new ProviderCaller(limiter, time, 0, Duration.ofSeconds(1), Duration.ofSeconds(60),
+                Duration.ofSeconds(120), () -> 400L, new GoogleErrors(), FakeGeminiApi.KEY, null);
+        return new GeminiEmbeddingProvider(client, FakeGeminiApi.KEY, model, dimensions,
+                new RequestCaps(100, Long.MAX_VALUE), new InputLimit(8192, "truncate"), caller);
+    }
+
+    @Test
+    void geminiEmbedding2GetsItsTaskInTheTextAndNoTaskTypeField() {
+        // The fake refuses taskType and title for gemini-embedding-2, so sending them would fail here.
+        GeminiEmbeddingProvider p = provider("gemini-embedding-2", 3072);
+        EmbeddingBatch docs = p.embedDocuments(List.of(new DocumentText("Printer", "It is offline"),
+                new DocumentText(null, "Reset my password")));
+        EmbeddingBatch query = p.embedQueries(List.of("printer offline"));
+
+        List<JsonNode> items = fake.requests().stream().flatMap(r -> java.util.stream.StreamSupport
+                .stream(r.path("requests").spliterator(), false)).toList();
+        assertThat(items).extracting(i -> i.path("content").path("parts").get(0).path("text").asText())
+                .containsExactly("title: Printer | text: It is offline", "title: none | text: Reset my password",
+                        "task: search result | query: printer offline");
+        assertThat(items).allSatisfy(i -> assertThat(i.has("taskType") || i.has("title")).isFalse());
+        assertThat(items).allSatisfy(i -> assertThat(i.path("model").asText()).isEqualTo("models/gemini-embedding-2"));
+        assertThat(docs.vectors()).hasSize(2).allSatisfy(v -> {
+            assertThat(v).hasSize(3072);
+            assertThat(Vectors.norm(v)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+        });
+        assertThat(query.vectors().get(0)).hasSize(3072);
     }
 
     static List<DocumentText> docs(int n) {
