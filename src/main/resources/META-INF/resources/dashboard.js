@@ -105,6 +105,8 @@ function renderRun(run) {
   $('run-succeeded').textContent = fmt.int(run.succeeded);
   $('run-failed').textContent = fmt.int(run.failed);
   $('run-model').textContent = run.model + ' · ' + run.dimensions + ' d';
+  $('run-price').textContent = run.pricePerMillionTokens == null ? '–'
+    : (run.provider ? run.provider + ' · ' : '') + '$' + Number(run.pricePerMillionTokens) + ' / 1M tokens';
   $('run-started').textContent = fmt.time(run.startedAt);
   $('run-index').textContent = indexText(run.searchIndex);
   $('run-last-error').hidden = !run.lastError;

@@ -11,6 +11,7 @@ import org.jboss.logging.Logger;
 import dev.reembed.common.Problem;
 import dev.reembed.common.ProblemException;
 import dev.reembed.embedding.EmbeddingConfig;
+import dev.reembed.embedding.EmbeddingRateLimiter;
 import dev.reembed.embedding.EmbeddingProvider;
 import dev.reembed.embedding.ModelRegistry;
 import dev.reembed.embedding.ModelSpec;
@@ -33,13 +34,13 @@ public class BackfillService {
     private final TargetConfig target;
     private final BackfillConfig config;
     private final ProgressTracker progress;
-    private final EmbeddingConfig embedding;
+    private final EmbeddingRateLimiter limiter;
 
     public BackfillService(RunRepository runs, LeaseRepository leases, ScopeRepository scopes, SchemaCatalog schema,
             ModelRegistry registry,
             EmbeddingProvider provider, TargetConfig target, BackfillConfig config, ProgressTracker progress,
-            EmbeddingConfig embedding) {
-        this.embedding = embedding;
+            EmbeddingRateLimiter limiter) {
+        this.limiter = limiter;
         this.runs = runs;
         this.leases = leases;
         this.scopes = scopes;
@@ -88,15 +89,17 @@ public class BackfillService {
         long requests = provider.requestsFor(rows, batchSize);
         Long seconds = null;
         if (!EmbeddingConfig.LOCAL.equals(provider.name())) {
-            double minutes = Math.max((double) requests / embedding.requestsPerMinute(), (double) tokens / embedding.tokensPerMinute());
+            // The limiter's rates now: with the adaptive limiter, what it has found the quota to be so far.
+            double minutes = Math.max((double) requests / limiter.currentRequestsPerMinute(),
+                    (double) tokens / limiter.currentTokensPerMinute());
             seconds = (long) Math.ceil(minutes * 60);
         }
         BigDecimal price = spec.pricePerMillionTokens();
         BigDecimal cost = Cost.usd(price, tokens);
         long storage = rows * (4L * target.dimensions() + 8); // pgvector: 4 bytes a dimension + 8 of header
         return new Estimate(s, provider.name(), spec.id(), target.dimensions(), rows, tokens,
-                rows == 0 ? 0 : Math.round(10.0 * tokens / rows) / 10.0, price, cost, requests, embedding.requestsPerMinute(),
-                embedding.tokensPerMinute(), seconds, storage);
+                rows == 0 ? 0 : Math.round(10.0 * tokens / rows) / 10.0, price, cost, requests, limiter.currentRequestsPerMinute(),
+                limiter.currentTokensPerMinute(), seconds, storage);
     }
 
     public List<Run> list() {
@@ -188,7 +191,7 @@ public class BackfillService {
         return new Run(r.id(), r.status(), r.model(), r.dimensions(), r.scope(), r.batchSize(), r.concurrency(), r.trigger(),
                 r.total(), processed, r.succeeded(), r.failed(), remaining, Math.round(percent * 100) / 100.0,
                 rate == null ? null : Math.round(rate * 10) / 10.0, eta, r.inputTokens(), cost, r.createdAt(), r.startedAt(),
-                r.updatedAt(), r.finishedAt(), r.lastError(), searchIndex(r));
+                r.updatedAt(), r.finishedAt(), r.lastError(), searchIndex(r), provider.name(), r.pricePerMillion());
     }
 
     private static Run.SearchIndexState searchIndex(RunRow r) {

@@ -31,7 +31,9 @@ public record Run(
         OffsetDateTime updatedAt,
         OffsetDateTime finishedAt,
         String lastError,
-        SearchIndexState searchIndex) {
+        SearchIndexState searchIndex,
+        String provider,
+        BigDecimal pricePerMillionTokens) {
 
     /**
      * The HNSW index during the run: KEPT (never dropped), DROPPED (rows still being written, searches

@@ -118,6 +118,7 @@ class DashboardBrowserTest {
         waitFor(Duration.ofSeconds(15), b -> !text("run-rate").equals("–"));
         assertThat(text("run-tokens")).isNotEqualTo("0");
         assertThat(text("run-cost")).startsWith("$");
+        assertThat(text("run-price")).isEqualTo("gemini · $0.15 / 1M tokens"); // the chosen provider's price, from the registry
         waitFor(Duration.ofSeconds(30), b -> progress() >= 20 && visible("failures")); // a run well under way, a failure listed
         // The history chart: a rows/s line above zero, in view for the screenshot.
         waitFor(Duration.ofSeconds(15), b -> visible("history") && chartPoints("rows-line").size() >= 2

@@ -37,7 +37,7 @@ class ModelRegistryTest {
             assertThat(m.accepts(m.defaultDimensions())).as(m.id()).isTrue();
         });
         ModelSpec g2 = registry.find("gemini-embedding-2").orElseThrow();
-        assertThat(g2.batchPricePerMillionTokens()).isEqualByComparingTo(g2.pricePerMillionTokens().divide(BigDecimal.TWO));
+        assertThat(g2.batchPricePerMillionTokens()).isEqualByComparingTo(g2.pricePerMillionTokens().divide(BigDecimal.valueOf(2)));
         assertThat(g2.maxInputTokens()).isEqualTo(8192);
     }
 

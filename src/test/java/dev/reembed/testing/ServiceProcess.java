@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import dev.reembed.embedding.gemini.FakeGeminiApi;
+import dev.reembed.testing.fake.ProviderFake;
 
 /**
  * The packaged service (target/quarkus-app/quarkus-run.jar) as a separate process, for tests
@@ -133,18 +134,26 @@ public final class ServiceProcess implements AutoCloseable {
      * no scheduled sweep. Mutable: callers add their own keys.
      */
     public static Map<String, String> againstFakeGemini(Map<String, String> db, FakeGeminiApi fake) {
+        return against(db, fake);
+    }
+
+    /** The same against any vendor's fake: its {@link ProviderFake#serviceConfig()} as environment variables. */
+    public static Map<String, String> against(Map<String, String> db, ProviderFake fake) {
         Map<String, String> env = new HashMap<>();
         env.put("QUARKUS_DATASOURCE_JDBC_URL", db.get("quarkus.datasource.jdbc.url"));
         env.put("QUARKUS_DATASOURCE_USERNAME", db.getOrDefault("quarkus.datasource.username", ""));
         env.put("QUARKUS_DATASOURCE_PASSWORD", db.getOrDefault("quarkus.datasource.password", ""));
-        env.put("REEMBED_EMBEDDING_PROVIDER", "gemini");
-        env.put("REEMBED_GEMINI_BASE_URL", fake.baseUrl());
-        env.put("REEMBED_GEMINI_API_KEY", FakeGeminiApi.KEY);
+        fake.serviceConfig().forEach((key, value) -> env.put(environmentName(key), value));
         env.put("REEMBED_EMBEDDING_REQUESTS_PER_MINUTE", "1000000");
         env.put("REEMBED_EMBEDDING_TOKENS_PER_MINUTE", "1000000000");
         env.put("REEMBED_BACKFILL_POLL_INTERVAL", "0.2s");
         env.put("REEMBED_BACKFILL_SWEEP_ENABLED", "false");
         return env;
+    }
+
+    /** MicroProfile Config's environment form of a property: {@code reembed.gemini.base-url} → REEMBED_GEMINI_BASE_URL. */
+    public static String environmentName(String property) {
+        return property.replaceAll("[^A-Za-z0-9]", "_").toUpperCase(java.util.Locale.ROOT);
     }
 
     public static Path logFile(String name) {
