@@ -5,15 +5,20 @@
 # Not part of scripts/test.sh or CI. Results: target/bench/results-<rows>.txt.
 #
 #   scripts/bench.sh [--rows N] [-Dbench.phases=quota,unthrottled,index,search ...]
+#   scripts/bench.sh --limiter [-Dbench.limiterQuota=1200,600 ...]
 #
 # --rows N (default 100000, up to 1000000); other -Dbench.* keys are in BackfillBench's javadoc.
+# --limiter runs AdaptiveLimiterBench instead (the adaptive limiter against an untold quota, ~10 min;
+# results target/bench/results-limiter.txt; its -Dbench.* keys are in its javadoc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROWS=100000
+BENCH=BackfillBench
 ARGS=()
 while [ $# -gt 0 ]; do
   case "$1" in
+    --limiter) BENCH=AdaptiveLimiterBench; shift ;;
     --rows) ROWS="$2"; shift 2 ;;
     --rows=*) ROWS="${1#--rows=}"; shift ;;
     *) ARGS+=("$1"); shift ;;
@@ -26,4 +31,4 @@ export QUARKUS_DATASOURCE_JDBC_URL=${QUARKUS_DATASOURCE_JDBC_URL:-jdbc:postgresq
 export QUARKUS_DATASOURCE_USERNAME=${QUARKUS_DATASOURCE_USERNAME:-${REEMBED_TEST_DB_USER:-reembed_test}}
 export QUARKUS_DATASOURCE_PASSWORD=${QUARKUS_DATASOURCE_PASSWORD:-${REEMBED_TEST_DB_PASSWORD:-reembed_test}}
 
-exec ./mvnw -B --no-transfer-progress -Pbench verify -Dbench.rows="$ROWS" ${ARGS[@]+"${ARGS[@]}"}
+exec ./mvnw -B --no-transfer-progress -Pbench verify -Dit.test="$BENCH" -Dbench.rows="$ROWS" ${ARGS[@]+"${ARGS[@]}"}
