@@ -7,6 +7,8 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 
 import org.jboss.logging.Logger;
+
+import dev.reembed.embedding.EmbeddingException;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -71,6 +73,21 @@ public class ProblemMappers {
             detail = "Malformed JSON: " + jpe.getOriginalMessage();
         }
         return respond(new Problem(status, type.getReasonPhrase(), detail));
+    }
+
+    /**
+     * An embedding failure no service caught: the texts' fault is a 400; anything else (a missing
+     * key, credentials refused, the provider down) a 503 naming the cause and its code. Messages of
+     * EmbeddingException never hold keys (ProviderCaller redacts them).
+     */
+    @ServerExceptionMapper
+    public Response embedding(EmbeddingException e) {
+        if (e.code().kind() == EmbeddingException.Kind.BAD_INPUT) {
+            return respond(new Problem(400, "Bad Request", "The embedding provider refused this text: " + e.getMessage())
+                    .with("errorCode", e.code().name()));
+        }
+        return respond(new Problem(503, "Service Unavailable", "The embedding provider cannot be used: " + e.getMessage())
+                .with("errorCode", e.code().name()));
     }
 
     @ServerExceptionMapper(priority = 10_000)
