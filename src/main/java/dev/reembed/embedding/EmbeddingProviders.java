@@ -5,6 +5,7 @@ import java.util.List;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 import io.github.bucket4j.TimeMeter;
@@ -18,12 +19,21 @@ import dev.reembed.embedding.gemini.GeminiConfig;
 import dev.reembed.embedding.gemini.GeminiEmbeddingProvider;
 import dev.reembed.embedding.google.GoogleErrors;
 import dev.reembed.embedding.call.ProviderCaller;
+import dev.reembed.embedding.call.RestClients;
 import dev.reembed.embedding.call.VendorErrors;
 import dev.reembed.embedding.local.LocalEmbeddingProvider;
+import dev.reembed.embedding.openai.OpenAiClient;
+import dev.reembed.embedding.openai.OpenAiConfig;
+import dev.reembed.embedding.openai.OpenAiEmbeddingProvider;
+import dev.reembed.embedding.openai.OpenAiErrors;
 import dev.reembed.embedding.vertex.AdcAccessTokens;
 import dev.reembed.embedding.vertex.VertexClients;
 import dev.reembed.embedding.vertex.VertexConfig;
 import dev.reembed.embedding.vertex.VertexEmbeddingProvider;
+import dev.reembed.embedding.voyage.VoyageClient;
+import dev.reembed.embedding.voyage.VoyageConfig;
+import dev.reembed.embedding.voyage.VoyageEmbeddingProvider;
+import dev.reembed.embedding.voyage.VoyageErrors;
 
 /** Picks the {@link EmbeddingProvider} named by {@code reembed.embedding.provider}. */
 @ApplicationScoped
@@ -79,6 +89,8 @@ public class EmbeddingProviders {
             case EmbeddingConfig.LOCAL -> new LocalEmbeddingProvider();
             case EmbeddingConfig.GEMINI -> gemini(limiter);
             case EmbeddingConfig.VERTEX_AI -> vertex(limiter);
+            case EmbeddingConfig.OPENAI -> openai(limiter);
+            case EmbeddingConfig.VOYAGE -> voyage(limiter);
             default -> throw new IllegalStateException("reembed.embedding.provider must be " + EmbeddingConfig.PROVIDERS);
         };
         return new MeteredEmbeddingProvider(provider, meters);
@@ -104,6 +116,37 @@ public class EmbeddingProviders {
                         vertex.connectTimeout(), vertex.readTimeout()),
                 new AdcAccessTokens(), project, vertex.location(), spec.id(), target.dimensions(),
                 vertex.autoTruncate(), inputLimit(spec), caller(limiter, new GoogleErrors(), null));
+    }
+
+    // Field-injected so each provider's config sits by its factory: providers are added independently.
+    @Inject
+    OpenAiConfig openAiConfig;
+
+    private OpenAiEmbeddingProvider openai(EmbeddingRateLimiter limiter) {
+        String key = openAiConfig.apiKey().filter(k -> !k.isBlank()).orElseThrow(() -> new EmbeddingException(
+                EmbeddingException.Code.UNAUTHENTICATED,
+                "reembed.embedding.provider=openai needs an API key: set OPENAI_API_KEY or reembed.openai.api-key"));
+        ModelSpec spec = registry.validateProvider(EmbeddingConfig.OPENAI, target.model(), target.dimensions());
+        return new OpenAiEmbeddingProvider(
+                RestClients.create(OpenAiClient.class, openAiConfig.baseUrl(), openAiConfig.connectTimeout(),
+                        openAiConfig.readTimeout()),
+                key, spec, target.dimensions(), openAiConfig.batchSize(), inputLimit(spec),
+                caller(limiter, new OpenAiErrors(), key));
+    }
+
+    @Inject
+    VoyageConfig voyageConfig;
+
+    private VoyageEmbeddingProvider voyage(EmbeddingRateLimiter limiter) {
+        String key = voyageConfig.apiKey().filter(k -> !k.isBlank()).orElseThrow(() -> new EmbeddingException(
+                EmbeddingException.Code.UNAUTHENTICATED,
+                "reembed.embedding.provider=voyage needs an API key: set VOYAGE_API_KEY or reembed.voyage.api-key"));
+        ModelSpec spec = registry.validateProvider(EmbeddingConfig.VOYAGE, target.model(), target.dimensions());
+        return new VoyageEmbeddingProvider(
+                RestClients.create(VoyageClient.class, voyageConfig.baseUrl(), voyageConfig.connectTimeout(),
+                        voyageConfig.readTimeout()),
+                key, spec, target.dimensions(), voyageConfig.batchSize(), inputLimit(spec),
+                caller(limiter, new VoyageErrors(), key));
     }
 
     private InputLimit inputLimit(ModelSpec spec) {

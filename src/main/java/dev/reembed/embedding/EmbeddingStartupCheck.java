@@ -1,12 +1,14 @@
 package dev.reembed.embedding;
 
+import java.util.Map;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import org.eclipse.microprofile.config.Config;
 import org.jboss.logging.Logger;
 
 import dev.reembed.common.ProblemException;
-import dev.reembed.embedding.gemini.GeminiConfig;
 import io.quarkus.runtime.StartupEvent;
 
 /**
@@ -21,17 +23,27 @@ public class EmbeddingStartupCheck {
 
     private static final Logger LOG = Logger.getLogger(EmbeddingStartupCheck.class);
 
+    /** Where each key-based provider reads its API key from: its property and the variable it defaults to. */
+    record ApiKey(String property, String variable) {
+    }
+
+    static final Map<String, ApiKey> API_KEYS = Map.of(
+            EmbeddingConfig.GEMINI, new ApiKey("reembed.gemini.api-key", "GEMINI_API_KEY"),
+            EmbeddingConfig.OPENAI, new ApiKey("reembed.openai.api-key", "OPENAI_API_KEY"),
+            EmbeddingConfig.VOYAGE, new ApiKey("reembed.voyage.api-key", "VOYAGE_API_KEY"));
+
     private final ModelRegistry registry;
     private final TargetConfig target;
     private final EmbeddingConfig config;
-    private final GeminiConfig gemini;
+    private final Config properties;
 
+    /** @param properties the application's configuration, to look up the chosen provider's key */
     public EmbeddingStartupCheck(ModelRegistry registry, TargetConfig target, EmbeddingConfig config,
-            GeminiConfig gemini) {
+            Config properties) {
         this.registry = registry;
         this.target = target;
         this.config = config;
-        this.gemini = gemini;
+        this.properties = properties;
     }
 
     private volatile boolean checked;
@@ -59,8 +71,10 @@ public class EmbeddingStartupCheck {
                     config.provider(), spec.id(), target.dimensions(), spec.id(),
                     spec.servedBy().isEmpty() ? "(none)" : String.join(" or ", spec.servedBy()));
         }
-        if (EmbeddingConfig.GEMINI.equals(config.provider()) && gemini.apiKey().filter(k -> !k.isBlank()).isEmpty()) {
-            LOG.warn("reembed.embedding.provider=gemini but no API key is set (GEMINI_API_KEY or reembed.gemini.api-key)");
+        ApiKey key = API_KEYS.get(config.provider());
+        if (key != null && properties.getOptionalValue(key.property(), String.class).filter(k -> !k.isBlank()).isEmpty()) {
+            LOG.warnf("reembed.embedding.provider=%s but no API key is set (%s or %s)", config.provider(),
+                    key.variable(), key.property());
         }
         checked = true;
     }
