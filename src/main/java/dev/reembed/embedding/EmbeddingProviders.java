@@ -12,6 +12,16 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.smallrye.config.SmallRyeConfig;
+
+import org.eclipse.microprofile.config.ConfigProvider;
+
+import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
+
+import dev.reembed.embedding.bedrock.BedrockClients;
+import dev.reembed.embedding.bedrock.BedrockConfig;
+import dev.reembed.embedding.bedrock.BedrockEmbeddingProvider;
+import dev.reembed.embedding.bedrock.BedrockErrors;
 
 import dev.reembed.embedding.gemini.GeminiClients;
 import dev.reembed.embedding.gemini.GeminiConfig;
@@ -79,6 +89,7 @@ public class EmbeddingProviders {
             case EmbeddingConfig.LOCAL -> new LocalEmbeddingProvider();
             case EmbeddingConfig.GEMINI -> gemini(limiter);
             case EmbeddingConfig.VERTEX_AI -> vertex(limiter);
+            case EmbeddingConfig.BEDROCK -> bedrock(limiter);
             default -> throw new IllegalStateException("reembed.embedding.provider must be " + EmbeddingConfig.PROVIDERS);
         };
         return new MeteredEmbeddingProvider(provider, meters);
@@ -104,6 +115,21 @@ public class EmbeddingProviders {
                         vertex.connectTimeout(), vertex.readTimeout()),
                 new AdcAccessTokens(), project, vertex.location(), spec.id(), target.dimensions(),
                 vertex.autoTruncate(), inputLimit(spec), caller(limiter, new GoogleErrors(), null));
+    }
+
+    /**
+     * Credentials are found by the AWS SDK's chain on the first call (so the service starts without
+     * them); a call without any fails UNAUTHENTICATED naming AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+     */
+    private BedrockEmbeddingProvider bedrock(EmbeddingRateLimiter limiter) {
+        // Looked up here rather than injected, so the Bedrock wiring stays in this one method.
+        BedrockConfig bedrock = ConfigProvider.getConfig().unwrap(SmallRyeConfig.class).getConfigMapping(BedrockConfig.class);
+        ModelSpec spec = registry.validateProvider(EmbeddingConfig.BEDROCK, target.model(), target.dimensions());
+        BedrockRuntimeClient client = BedrockClients.create(bedrock); // refuses a bad region or endpoint with what to set
+        String region = client.serviceClientConfiguration().region().id();
+        return new BedrockEmbeddingProvider(client, spec, target.dimensions(), inputLimit(spec),
+                !"reject".equals(config.oversizedInput()), bedrock.concurrency(),
+                caller(limiter, new BedrockErrors(spec.id(), region), bedrock.secretAccessKey().orElse(null)));
     }
 
     private InputLimit inputLimit(ModelSpec spec) {
