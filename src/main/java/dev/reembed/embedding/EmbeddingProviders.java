@@ -5,7 +5,6 @@ import java.util.List;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
-import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 import io.github.bucket4j.TimeMeter;
@@ -14,6 +13,12 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
+import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
+
+import dev.reembed.embedding.bedrock.BedrockClients;
+import dev.reembed.embedding.bedrock.BedrockConfig;
+import dev.reembed.embedding.bedrock.BedrockEmbeddingProvider;
+import dev.reembed.embedding.bedrock.BedrockErrors;
 import dev.reembed.embedding.gemini.GeminiClients;
 import dev.reembed.embedding.gemini.GeminiConfig;
 import dev.reembed.embedding.gemini.GeminiEmbeddingProvider;
@@ -43,13 +48,20 @@ public class EmbeddingProviders {
     private final TargetConfig target;
     private final GeminiConfig gemini;
     private final VertexConfig vertex;
+    private final OpenAiConfig openAiConfig;
+    private final VoyageConfig voyageConfig;
+    private final BedrockConfig bedrock;
     private final ModelRegistry registry;
 
     private final MeterRegistry meters;
     private final Instance<ProviderCallListener> listeners;
 
     public EmbeddingProviders(EmbeddingConfig config, TargetConfig target, GeminiConfig gemini, VertexConfig vertex,
-            ModelRegistry registry, MeterRegistry meters, Instance<ProviderCallListener> listeners) {
+            OpenAiConfig openAiConfig, VoyageConfig voyageConfig, BedrockConfig bedrock, ModelRegistry registry,
+            MeterRegistry meters, Instance<ProviderCallListener> listeners) {
+        this.openAiConfig = openAiConfig;
+        this.voyageConfig = voyageConfig;
+        this.bedrock = bedrock;
         this.meters = meters;
         this.listeners = listeners;
         this.config = config;
@@ -91,15 +103,14 @@ public class EmbeddingProviders {
             case EmbeddingConfig.VERTEX_AI -> vertex(limiter);
             case EmbeddingConfig.OPENAI -> openai(limiter);
             case EmbeddingConfig.VOYAGE -> voyage(limiter);
+            case EmbeddingConfig.BEDROCK -> bedrock(limiter);
             default -> throw new IllegalStateException("reembed.embedding.provider must be " + EmbeddingConfig.PROVIDERS);
         };
         return new MeteredEmbeddingProvider(provider, meters);
     }
 
     private GeminiEmbeddingProvider gemini(EmbeddingRateLimiter limiter) {
-        String key = gemini.apiKey().filter(k -> !k.isBlank()).orElseThrow(() -> new EmbeddingException(
-                EmbeddingException.Code.UNAUTHENTICATED,
-                "reembed.embedding.provider=gemini needs an API key: set GEMINI_API_KEY or reembed.gemini.api-key"));
+        String key = requireKey(gemini.apiKey(), EmbeddingConfig.GEMINI, "GEMINI_API_KEY", "reembed.gemini.api-key");
         ModelSpec spec = registry.validateProvider(EmbeddingConfig.GEMINI, target.model(), target.dimensions());
         return new GeminiEmbeddingProvider(
                 GeminiClients.create(gemini.baseUrl(), gemini.connectTimeout(), gemini.readTimeout()),
@@ -118,14 +129,8 @@ public class EmbeddingProviders {
                 vertex.autoTruncate(), inputLimit(spec), caller(limiter, new GoogleErrors(), null));
     }
 
-    // Field-injected so each provider's config sits by its factory: providers are added independently.
-    @Inject
-    OpenAiConfig openAiConfig;
-
     private OpenAiEmbeddingProvider openai(EmbeddingRateLimiter limiter) {
-        String key = openAiConfig.apiKey().filter(k -> !k.isBlank()).orElseThrow(() -> new EmbeddingException(
-                EmbeddingException.Code.UNAUTHENTICATED,
-                "reembed.embedding.provider=openai needs an API key: set OPENAI_API_KEY or reembed.openai.api-key"));
+        String key = requireKey(openAiConfig.apiKey(), EmbeddingConfig.OPENAI, "OPENAI_API_KEY", "reembed.openai.api-key");
         ModelSpec spec = registry.validateProvider(EmbeddingConfig.OPENAI, target.model(), target.dimensions());
         return new OpenAiEmbeddingProvider(
                 RestClients.create(OpenAiClient.class, openAiConfig.baseUrl(), openAiConfig.connectTimeout(),
@@ -134,19 +139,33 @@ public class EmbeddingProviders {
                 caller(limiter, new OpenAiErrors(), key));
     }
 
-    @Inject
-    VoyageConfig voyageConfig;
-
     private VoyageEmbeddingProvider voyage(EmbeddingRateLimiter limiter) {
-        String key = voyageConfig.apiKey().filter(k -> !k.isBlank()).orElseThrow(() -> new EmbeddingException(
-                EmbeddingException.Code.UNAUTHENTICATED,
-                "reembed.embedding.provider=voyage needs an API key: set VOYAGE_API_KEY or reembed.voyage.api-key"));
+        String key = requireKey(voyageConfig.apiKey(), EmbeddingConfig.VOYAGE, "VOYAGE_API_KEY", "reembed.voyage.api-key");
         ModelSpec spec = registry.validateProvider(EmbeddingConfig.VOYAGE, target.model(), target.dimensions());
         return new VoyageEmbeddingProvider(
                 RestClients.create(VoyageClient.class, voyageConfig.baseUrl(), voyageConfig.connectTimeout(),
                         voyageConfig.readTimeout()),
                 key, spec, target.dimensions(), voyageConfig.batchSize(), inputLimit(spec),
                 caller(limiter, new VoyageErrors(), key));
+    }
+
+    /**
+     * Credentials are found by the AWS SDK's chain on the first call (so the service starts without
+     * them); a call without any fails UNAUTHENTICATED naming AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+     */
+    private BedrockEmbeddingProvider bedrock(EmbeddingRateLimiter limiter) {
+        ModelSpec spec = registry.validateProvider(EmbeddingConfig.BEDROCK, target.model(), target.dimensions());
+        BedrockRuntimeClient client = BedrockClients.create(bedrock); // refuses a bad region or endpoint with what to set
+        String region = client.serviceClientConfiguration().region().id();
+        return new BedrockEmbeddingProvider(client, spec, target.dimensions(), inputLimit(spec),
+                !"reject".equals(config.oversizedInput()), bedrock.concurrency(),
+                caller(limiter, new BedrockErrors(spec.id(), region), bedrock.secretAccessKey().orElse(null)));
+    }
+
+    /** A key that must be set, or UNAUTHENTICATED naming where to set it (the request answers 503 with it). */
+    private static String requireKey(java.util.Optional<String> key, String provider, String env, String property) {
+        return key.filter(k -> !k.isBlank()).orElseThrow(() -> new EmbeddingException(EmbeddingException.Code.UNAUTHENTICATED,
+                "reembed.embedding.provider=" + provider + " needs an API key: set " + env + " or " + property));
     }
 
     private InputLimit inputLimit(ModelSpec spec) {
