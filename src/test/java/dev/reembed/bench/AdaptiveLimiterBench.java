@@ -108,7 +108,7 @@ class AdaptiveLimiterBench {
                 long rows = (long) quota * batch * seconds / 60 * 2; // more than the quota lets through in the run
                 try (Connection c = db.connect(); Statement st = c.createStatement()) {
                     st.execute("insert into questions (title, content) select 'Question ' || g, 'Why does step ' || g"
-                            + " fail after the upgrade?' from generate_series(1, " + rows + ") g");
+                            + " || ' fail after the upgrade?' from generate_series(1, " + rows + ") g");
                 }
                 fake.quota(quota);
                 HttpResponse<String> started = http.send(service.request("/api/backfills")
