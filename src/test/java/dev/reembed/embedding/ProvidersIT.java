@@ -27,7 +27,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.reembed.embedding.bedrock.FakeBedrockApi;
 import dev.reembed.embedding.gemini.FakeGeminiApi;
+import dev.reembed.embedding.openai.FakeOpenAiApi;
+import dev.reembed.embedding.voyage.FakeVoyageApi;
 import dev.reembed.testing.ScratchDatabaseResource;
 import dev.reembed.testing.ServiceProcess;
 import dev.reembed.testing.fake.ProviderFake;
@@ -46,6 +49,19 @@ class ProvidersIT {
     /** A provider to test: how to start its fake, the target it embeds at. */
     record Case(String name, FakeFactory fake, String model, int dimensions) {
 
+        /** The service's environment against the fake: its config, and for Bedrock the SDK's own credentials chain. */
+        Map<String, String> env(Map<String, String> db, ProviderFake started) {
+            Map<String, String> env = ServiceProcess.against(db, started);
+            if (started instanceof FakeBedrockApi bedrock) {
+                env.remove("REEMBED_BEDROCK_ACCESS_KEY_ID");
+                env.remove("REEMBED_BEDROCK_SECRET_ACCESS_KEY");
+                env.putAll(bedrock.environment()); // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, as in production
+            }
+            env.put("REEMBED_TARGET_MODEL", model);
+            env.put("REEMBED_TARGET_DIMENSIONS", String.valueOf(dimensions));
+            return env;
+        }
+
         @Override
         public String toString() {
             return name + " " + model + "@" + dimensions;
@@ -59,7 +75,12 @@ class ProvidersIT {
     static Stream<Case> providers() {
         return Stream.of(
                 new Case("gemini", () -> new FakeGeminiApi().wordVectors(true), "gemini-embedding-001", 1536),
-                new Case("gemini", () -> new FakeGeminiApi().wordVectors(true), "gemini-embedding-2", 1536));
+                new Case("gemini", () -> new FakeGeminiApi().wordVectors(true), "gemini-embedding-2", 1536),
+                new Case("openai", FakeOpenAiApi::new, "text-embedding-3-small", 1536),
+                new Case("voyage", FakeVoyageApi::new, "voyage-3.5", 1024),
+                new Case("bedrock-titan", () -> new FakeBedrockApi(FakeBedrockApi.TITAN, 512), FakeBedrockApi.TITAN, 512),
+                new Case("bedrock-cohere", () -> new FakeBedrockApi(FakeBedrockApi.COHERE_EN, 1024), FakeBedrockApi.COHERE_EN,
+                        1024));
     }
 
     private final HttpClient http = HttpClient.newHttpClient();
@@ -85,9 +106,7 @@ class ProvidersIT {
         db = database.start();
         fake = c.fake().start();
         fake.latency(150);
-        Map<String, String> env = ServiceProcess.against(db, fake);
-        env.put("REEMBED_TARGET_MODEL", c.model());
-        env.put("REEMBED_TARGET_DIMENSIONS", String.valueOf(c.dimensions()));
+        Map<String, String> env = c.env(db, fake);
         env.put("REEMBED_BACKFILL_LEASE_DURATION", "3s");
         env.put("REEMBED_BACKFILL_LEASE_RENEWAL", "1s");
         env.put("REEMBED_EMBEDDING_INITIAL_BACKOFF", "50ms");
