@@ -110,7 +110,7 @@ public class EmbeddingProviders {
     }
 
     private GeminiEmbeddingProvider gemini(EmbeddingRateLimiter limiter) {
-        String key = requireKey(gemini.apiKey(), EmbeddingConfig.GEMINI, "GEMINI_API_KEY", "reembed.gemini.api-key");
+        String key = requireKey(gemini.apiKey(), EmbeddingConfig.GEMINI);
         ModelSpec spec = registry.validateProvider(EmbeddingConfig.GEMINI, target.model(), target.dimensions());
         return new GeminiEmbeddingProvider(
                 GeminiClients.create(gemini.baseUrl(), gemini.connectTimeout(), gemini.readTimeout()),
@@ -130,7 +130,7 @@ public class EmbeddingProviders {
     }
 
     private OpenAiEmbeddingProvider openai(EmbeddingRateLimiter limiter) {
-        String key = requireKey(openAiConfig.apiKey(), EmbeddingConfig.OPENAI, "OPENAI_API_KEY", "reembed.openai.api-key");
+        String key = requireKey(openAiConfig.apiKey(), EmbeddingConfig.OPENAI);
         ModelSpec spec = registry.validateProvider(EmbeddingConfig.OPENAI, target.model(), target.dimensions());
         return new OpenAiEmbeddingProvider(
                 RestClients.create(OpenAiClient.class, openAiConfig.baseUrl(), openAiConfig.connectTimeout(),
@@ -140,7 +140,7 @@ public class EmbeddingProviders {
     }
 
     private VoyageEmbeddingProvider voyage(EmbeddingRateLimiter limiter) {
-        String key = requireKey(voyageConfig.apiKey(), EmbeddingConfig.VOYAGE, "VOYAGE_API_KEY", "reembed.voyage.api-key");
+        String key = requireKey(voyageConfig.apiKey(), EmbeddingConfig.VOYAGE);
         ModelSpec spec = registry.validateProvider(EmbeddingConfig.VOYAGE, target.model(), target.dimensions());
         return new VoyageEmbeddingProvider(
                 RestClients.create(VoyageClient.class, voyageConfig.baseUrl(), voyageConfig.connectTimeout(),
@@ -163,9 +163,10 @@ public class EmbeddingProviders {
     }
 
     /** A key that must be set, or UNAUTHENTICATED naming where to set it (the request answers 503 with it). */
-    private static String requireKey(java.util.Optional<String> key, String provider, String env, String property) {
+    private static String requireKey(java.util.Optional<String> key, String provider) {
+        EmbeddingStartupCheck.ApiKey where = EmbeddingStartupCheck.API_KEYS.get(provider);
         return key.filter(k -> !k.isBlank()).orElseThrow(() -> new EmbeddingException(EmbeddingException.Code.UNAUTHENTICATED,
-                "reembed.embedding.provider=" + provider + " needs an API key: set " + env + " or " + property));
+                "reembed.embedding.provider=" + provider + " needs an API key: set " + where.variable() + " or " + where.property()));
     }
 
     private InputLimit inputLimit(ModelSpec spec) {
