@@ -30,8 +30,10 @@ import dev.reembed.testing.ServiceProcess;
  * 0.9 × the quota and holds it, and the share of requests answered 429.
  *
  * <p>Run with {@code scripts/bench.sh --limiter}. System properties: {@code bench.limiterQuota}
- * (1200,600: requests a minute, one run each), {@code bench.limiterSeconds} (240),
- * {@code bench.latencyMs} (150), {@code bench.limiterConcurrency} (8), {@code bench.limiterBatch} (10 rows a request).
+ * (600,300: requests a minute, one run each), {@code bench.limiterSeconds} (240),
+ * {@code bench.latencyMs} (150), {@code bench.limiterConcurrency} (8), {@code bench.limiterBatch} (50 rows a
+ * request: enough rows a second for the backfill itself never to be what binds, few enough tokens a
+ * request, ~1,000, for the shipped token ceiling not to bind either).
  */
 class AdaptiveLimiterBench {
 
@@ -39,7 +41,7 @@ class AdaptiveLimiterBench {
     private final int seconds = Integer.getInteger("bench.limiterSeconds", 240);
     private final long latencyMs = Long.getLong("bench.latencyMs", 150);
     private final int concurrency = Integer.getInteger("bench.limiterConcurrency", 8);
-    private final int batch = Integer.getInteger("bench.limiterBatch", 10);
+    private final int batch = Integer.getInteger("bench.limiterBatch", 50);
     private final Path out = Path.of("target/bench/results-limiter.txt");
 
     @Test
@@ -48,7 +50,7 @@ class AdaptiveLimiterBench {
         report("# adaptive limiter, started " + Instant.now() + ", " + seconds + " s a run, fake latency " + latencyMs
                 + " ms, concurrency " + concurrency + ", " + batch + " rows a request, load "
                 + Files.readString(Path.of("/proc/loadavg")).trim());
-        for (String q : System.getProperty("bench.limiterQuota", "1200,600").split(",")) {
+        for (String q : System.getProperty("bench.limiterQuota", "600,300").split(",")) {
             int quota = Integer.parseInt(q.strip());
             Result r = against(quota);
             report(r.describe());
