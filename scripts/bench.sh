@@ -8,7 +8,7 @@
 #   scripts/bench.sh --limiter [-Dbench.limiterQuota=1200,600 ...]
 #
 # --rows N (default 100000, up to 1000000); other -Dbench.* keys are in BackfillBench's javadoc.
-# --limiter runs AdaptiveLimiterBench instead (the adaptive limiter against an untold quota, ~10 min;
+# --limiter runs AdaptiveLimiterBench instead (the adaptive limiter against untold quotas of 600 and 300, ~10 min;
 # results target/bench/results-limiter.txt; its -Dbench.* keys are in its javadoc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
