@@ -108,7 +108,8 @@ public class EmbeddingRateLimiter {
         long now = time.currentTimeNanos();
         long until = holdUntil;
         if (until > now) {
-            waited = true;
+            // Not counted as demand: a hold is the vendor pacing us, and growing the rates through it
+            // would leave them far above the quota it enforces.
             sleeper.sleep(Duration.ofNanos(until - now));
         }
         requests.asBlocking().consume(1, parking);

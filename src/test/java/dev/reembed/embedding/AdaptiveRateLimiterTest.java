@@ -82,12 +82,16 @@ class AdaptiveRateLimiterTest {
     @Test
     void findsAnUntoldQuotaWithinTwoMinutesAndStaysAtIt() throws Exception {
         for (int quota : new int[] {600, 1500, 2500}) {
-            Run run = against(quota, adaptive(), Duration.ofMinutes(6));
+            EmbeddingRateLimiter limiter = adaptive();
+            Run run = against(quota, limiter, Duration.ofMinutes(6));
             assertThat(run.settledAt(quota, 0.9)).as("quota %d: second from which every 30 s reach 0.9 of it", quota)
                     .isBetween(0, 120);
             assertThat((double) run.refused() / (run.ok() + run.refused())).as("quota %d: share of 429s", quota)
                     .isLessThanOrEqualTo(0.02);
             assertThat(run.rateOver(120, 360)).as("quota %d: minutes 3-6", quota).isGreaterThanOrEqualTo(0.9 * quota);
+            // What it reports (the gauge, the estimate's duration) is the quota, not a rate the vendor refuses.
+            assertThat(limiter.currentRequestsPerMinute()).as("quota %d: the limiter's rate at the end", quota)
+                    .isBetween((int) (0.8 * quota), (int) (1.3 * quota));
         }
     }
 
