@@ -26,7 +26,7 @@ import dev.reembed.embedding.EmbeddingBatch;
 import dev.reembed.embedding.EmbeddingConfig;
 import dev.reembed.embedding.EmbeddingException;
 import dev.reembed.embedding.EmbeddingException.Code;
-import dev.reembed.embedding.EmbeddingProvider;
+import dev.reembed.embedding.CappedEmbeddingProvider;
 import dev.reembed.embedding.InputLimit;
 import dev.reembed.embedding.ModelSpec;
 import dev.reembed.embedding.RequestCaps;
@@ -50,7 +50,7 @@ import dev.reembed.embedding.call.ProviderCaller;
  * is checked and L2-normalised. Tokens: Titan's own count; Bedrock's input-token header where it sends one;
  * otherwise the {@link TokenEstimator} estimate.
  */
-public class BedrockEmbeddingProvider implements EmbeddingProvider {
+public class BedrockEmbeddingProvider extends CappedEmbeddingProvider {
 
     static final String SEARCH_DOCUMENT = "search_document";
     static final String SEARCH_QUERY = "search_query";
@@ -79,10 +79,7 @@ public class BedrockEmbeddingProvider implements EmbeddingProvider {
     private static final AtomicInteger THREADS = new AtomicInteger();
 
     private final BedrockRuntimeClient client;
-    private final String model;
     private final Family family;
-    private final int dimensions;
-    private final RequestCaps caps;
     private final InputLimit inputLimit;
     private final String truncate;
     private final int concurrency;
@@ -99,15 +96,13 @@ public class BedrockEmbeddingProvider implements EmbeddingProvider {
      */
     public BedrockEmbeddingProvider(BedrockRuntimeClient client, ModelSpec spec, int dimensions, InputLimit inputLimit,
             boolean truncateOverLimit, int concurrency, ProviderCaller caller) {
+        super(EmbeddingConfig.BEDROCK, spec.id(), dimensions, RequestCaps.of(spec, Integer.MAX_VALUE));
         this.family = MODELS.get(spec.id());
         if (family == null) {
             throw new EmbeddingException(Code.INTERNAL, "the bedrock provider embeds with " + MODELS.keySet()
                     + ", not " + spec.id());
         }
         this.client = client;
-        this.model = spec.id();
-        this.dimensions = dimensions;
-        this.caps = RequestCaps.of(spec, Integer.MAX_VALUE);
         if (family == Family.TITAN && caps.maxItems() != 1) {
             throw new IllegalStateException("Titan's body has one inputText; the registry must cap it at 1 item");
         }
@@ -297,27 +292,6 @@ public class BedrockEmbeddingProvider implements EmbeddingProvider {
             out.add(t);
         }
         return out;
-    }
-
-    @Override
-    public String model() {
-        return model;
-    }
-
-    @Override
-    public int dimensions() {
-        return dimensions;
-    }
-
-    @Override
-    public String name() {
-        return EmbeddingConfig.BEDROCK;
-    }
-
-    /** The registry's cap: Titan 1, Cohere 96. */
-    @Override
-    public int maxItemsPerRequest() {
-        return caps.maxItems();
     }
 
     @Override

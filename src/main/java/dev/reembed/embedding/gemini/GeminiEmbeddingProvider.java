@@ -8,7 +8,7 @@ import dev.reembed.embedding.EmbeddingBatch;
 import dev.reembed.embedding.EmbeddingConfig;
 import dev.reembed.embedding.EmbeddingException;
 import dev.reembed.embedding.EmbeddingException.Code;
-import dev.reembed.embedding.EmbeddingProvider;
+import dev.reembed.embedding.CappedEmbeddingProvider;
 import dev.reembed.embedding.InputLimit;
 import dev.reembed.embedding.RequestCaps;
 import dev.reembed.embedding.TokenEstimator;
@@ -26,13 +26,10 @@ import dev.reembed.embedding.call.ProviderCaller;
  * and L2-normalised: Google normalises only the full 3072-d output. The token count is an
  * estimate ({@link TokenEstimator}): batchEmbedContents reports none.
  */
-public class GeminiEmbeddingProvider implements EmbeddingProvider {
+public class GeminiEmbeddingProvider extends CappedEmbeddingProvider {
 
     private final GeminiClient client;
     private final String apiKey;
-    private final String model;
-    private final int dimensions;
-    private final RequestCaps caps;
     private final GeminiTask task;
     private final InputLimit inputLimit;
     private final ProviderCaller caller;
@@ -40,11 +37,9 @@ public class GeminiEmbeddingProvider implements EmbeddingProvider {
     /** @param caps items per batchEmbedContents (≤ 100: the API refuses more) */
     public GeminiEmbeddingProvider(GeminiClient client, String apiKey, String model, int dimensions, RequestCaps caps,
             InputLimit inputLimit, ProviderCaller caller) {
+        super(EmbeddingConfig.GEMINI, model, dimensions, new RequestCaps(Math.min(caps.maxItems(), 100), caps.maxTokens()));
         this.client = client;
         this.apiKey = apiKey;
-        this.model = model;
-        this.dimensions = dimensions;
-        this.caps = new RequestCaps(Math.min(caps.maxItems(), 100), caps.maxTokens());
         this.task = GeminiTask.of(model);
         this.inputLimit = inputLimit;
         this.caller = caller;
@@ -80,21 +75,15 @@ public class GeminiEmbeddingProvider implements EmbeddingProvider {
     }
 
     private EmbeddingBatch embed(List<EmbedContentRequest> items, List<Long> tokens) {
-        List<float[]> vectors = new ArrayList<>(items.size());
-        long totalTokens = 0;
-        for (RequestCaps.Slice slice : caps.split(tokens)) {
-            int from = slice.from();
-            int to = slice.to();
+        // batchEmbedContents counts no tokens: the estimate stands.
+        return inSlices(tokens, slice -> {
             List<Integer> indexes = slice.indexes();
-            long batchTokens = slice.tokens();
-            String what = "Gemini batchEmbedContents (" + model + ", items " + from + "-" + (to - 1) + ")";
-            BatchEmbedRequest request = new BatchEmbedRequest(items.subList(from, to));
-            BatchEmbedResponse response = caller.call(what, batchTokens, indexes,
+            String what = "Gemini batchEmbedContents (" + model + ", items " + slice.from() + "-" + (slice.to() - 1) + ")";
+            BatchEmbedRequest request = new BatchEmbedRequest(items.subList(slice.from(), slice.to()));
+            BatchEmbedResponse response = caller.call(what, slice.tokens(), indexes,
                     () -> client.batchEmbedContents(model, apiKey, request));
-            vectors.addAll(check(what, response, to - from, indexes));
-            totalTokens += batchTokens;
-        }
-        return new EmbeddingBatch(vectors, totalTokens);
+            return new Answer(check(what, response, slice.size(), indexes), null);
+        });
     }
 
     /** Rejects an answer that does not match the request: nothing of it is returned, so nothing is stored. */
@@ -115,32 +104,5 @@ public class GeminiEmbeddingProvider implements EmbeddingProvider {
             out.add(Vectors.normalised(values, dimensions));
         }
         return out;
-    }
-
-    @Override
-    public String model() {
-        return model;
-    }
-
-    @Override
-    public int dimensions() {
-        return dimensions;
-    }
-
-    @Override
-    public String name() {
-        return EmbeddingConfig.GEMINI;
-    }
-
-    /** {@code reembed.gemini.batch-size}, at most 100 (batchEmbedContents refuses more). */
-    @Override
-    public int maxItemsPerRequest() {
-        return caps.maxItems();
-    }
-
-    @Override
-    public String toString() {
-        // Never the key.
-        return "GeminiEmbeddingProvider[" + model + ", " + dimensions + " d]";
     }
 }

@@ -1,6 +1,5 @@
 package dev.reembed.embedding.openai;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import org.jboss.resteasy.reactive.RestResponse;
@@ -8,7 +7,7 @@ import org.jboss.resteasy.reactive.RestResponse;
 import dev.reembed.embedding.DocumentText;
 import dev.reembed.embedding.EmbeddingBatch;
 import dev.reembed.embedding.EmbeddingConfig;
-import dev.reembed.embedding.EmbeddingProvider;
+import dev.reembed.embedding.CappedEmbeddingProvider;
 import dev.reembed.embedding.IndexedVectors;
 import dev.reembed.embedding.InputLimit;
 import dev.reembed.embedding.ModelSpec;
@@ -31,28 +30,23 @@ import dev.reembed.embedding.openai.OpenAiDtos.EmbeddingResponse;
  * ada-002 refuses the field. The token count is OpenAI's own {@code usage.prompt_tokens}; the
  * x-ratelimit-* headers of every answer go to the shared limiter.
  */
-public class OpenAiEmbeddingProvider implements EmbeddingProvider {
+public class OpenAiEmbeddingProvider extends CappedEmbeddingProvider {
 
     static final String FLOAT = "float";
 
     private final OpenAiClient client;
     private final String authorization;
-    private final String model;
-    private final int dimensions;
     private final boolean sendDimensions;
-    private final RequestCaps caps;
     private final InputLimit inputLimit;
     private final ProviderCaller caller;
 
     /** @param batchSize {@code reembed.openai.batch-size}, a further cap on inputs per request */
     public OpenAiEmbeddingProvider(OpenAiClient client, String apiKey, ModelSpec spec, int dimensions, int batchSize,
             InputLimit inputLimit, ProviderCaller caller) {
+        super(EmbeddingConfig.OPENAI, spec.id(), dimensions, RequestCaps.of(spec, batchSize));
         this.client = client;
         this.authorization = "Bearer " + apiKey;
-        this.model = spec.id();
-        this.dimensions = dimensions;
         this.sendDimensions = spec.reducible();
-        this.caps = RequestCaps.of(spec, batchSize);
         this.inputLimit = inputLimit;
         this.caller = caller;
     }
@@ -68,10 +62,7 @@ public class OpenAiEmbeddingProvider implements EmbeddingProvider {
     }
 
     private EmbeddingBatch embed(List<String> texts) {
-        List<Long> tokens = texts.stream().map(TokenEstimator::estimate).toList();
-        List<float[]> vectors = new ArrayList<>(texts.size());
-        long totalTokens = 0;
-        for (RequestCaps.Slice slice : caps.split(tokens)) {
+        return inSlices(texts.stream().map(TokenEstimator::estimate).toList(), slice -> {
             List<Integer> indexes = slice.indexes();
             String what = "OpenAI embeddings (" + model + ", items " + slice.from() + "-" + (slice.to() - 1) + ")";
             EmbeddingRequest request = new EmbeddingRequest(texts.subList(slice.from(), slice.to()), model,
@@ -83,37 +74,8 @@ public class OpenAiEmbeddingProvider implements EmbeddingProvider {
             List<IndexedVectors.Item> items = body == null || body.data() == null ? List.of()
                     : body.data().stream().map(d -> d == null ? null : new IndexedVectors.Item(d.index(), d.embedding()))
                             .toList();
-            vectors.addAll(IndexedVectors.inInputOrder(what, items, slice.size(), dimensions, indexes));
-            Long counted = body == null || body.usage() == null ? null : body.usage().promptTokens();
-            totalTokens += counted != null ? counted : slice.tokens();
-        }
-        return new EmbeddingBatch(vectors, totalTokens);
-    }
-
-    @Override
-    public String model() {
-        return model;
-    }
-
-    @Override
-    public int dimensions() {
-        return dimensions;
-    }
-
-    @Override
-    public String name() {
-        return EmbeddingConfig.OPENAI;
-    }
-
-    /** The registry's 2048, or reembed.openai.batch-size when smaller; the token cap may cut requests shorter. */
-    @Override
-    public int maxItemsPerRequest() {
-        return caps.maxItems();
-    }
-
-    @Override
-    public String toString() {
-        // Never the key.
-        return "OpenAiEmbeddingProvider[" + model + ", " + dimensions + " d]";
+            return new Answer(IndexedVectors.inInputOrder(what, items, slice.size(), dimensions, indexes),
+                    body == null || body.usage() == null ? null : body.usage().promptTokens());
+        });
     }
 }

@@ -8,7 +8,8 @@ import dev.reembed.embedding.EmbeddingBatch;
 import dev.reembed.embedding.EmbeddingConfig;
 import dev.reembed.embedding.EmbeddingException;
 import dev.reembed.embedding.EmbeddingException.Code;
-import dev.reembed.embedding.EmbeddingProvider;
+import dev.reembed.embedding.CappedEmbeddingProvider;
+import dev.reembed.embedding.RequestCaps;
 import dev.reembed.embedding.InputLimit;
 import dev.reembed.embedding.TokenEstimator;
 import dev.reembed.embedding.Vectors;
@@ -23,26 +24,24 @@ import dev.reembed.embedding.vertex.VertexDtos.PredictResponse;
  * outputDimensionality and autoTruncate. Token counts are Vertex's own
  * ({@code statistics.token_count}). Same retry, limiter and checks as the Gemini provider.
  */
-public class VertexEmbeddingProvider implements EmbeddingProvider {
+public class VertexEmbeddingProvider extends CappedEmbeddingProvider {
 
     private final VertexClient client;
     private final AccessTokens tokens;
     private final String project;
     private final String location;
-    private final String model;
-    private final int dimensions;
     private final boolean autoTruncate;
     private final InputLimit inputLimit;
     private final ProviderCaller caller;
 
     public VertexEmbeddingProvider(VertexClient client, AccessTokens tokens, String project, String location,
             String model, int dimensions, boolean autoTruncate, InputLimit inputLimit, ProviderCaller caller) {
+        // gemini-embedding-001 takes one instance per :predict.
+        super(EmbeddingConfig.VERTEX_AI, model, dimensions, new RequestCaps(1, Long.MAX_VALUE));
         this.client = client;
         this.tokens = tokens;
         this.project = project;
         this.location = location;
-        this.model = model;
-        this.dimensions = dimensions;
         this.autoTruncate = autoTruncate;
         this.inputLimit = inputLimit;
         this.caller = caller;
@@ -91,26 +90,5 @@ public class VertexEmbeddingProvider implements EmbeddingProvider {
             totalTokens += counted != null ? counted : estimate;
         }
         return new EmbeddingBatch(vectors, totalTokens);
-    }
-
-    @Override
-    public String model() {
-        return model;
-    }
-
-    @Override
-    public int dimensions() {
-        return dimensions;
-    }
-
-    @Override
-    public String name() {
-        return EmbeddingConfig.VERTEX_AI;
-    }
-
-    /** gemini-embedding-001 takes one instance per :predict. */
-    @Override
-    public int maxItemsPerRequest() {
-        return 1;
     }
 }

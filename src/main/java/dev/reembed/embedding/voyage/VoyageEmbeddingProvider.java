@@ -1,12 +1,11 @@
 package dev.reembed.embedding.voyage;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import dev.reembed.embedding.DocumentText;
 import dev.reembed.embedding.EmbeddingBatch;
 import dev.reembed.embedding.EmbeddingConfig;
-import dev.reembed.embedding.EmbeddingProvider;
+import dev.reembed.embedding.CappedEmbeddingProvider;
 import dev.reembed.embedding.IndexedVectors;
 import dev.reembed.embedding.InputLimit;
 import dev.reembed.embedding.ModelSpec;
@@ -25,29 +24,24 @@ import dev.reembed.embedding.voyage.VoyageDtos.EmbeddingResponse;
  * Voyage rather than failing its batch. Vectors are put back in input order by {@code data[].index},
  * checked and L2-normalised; the token count is Voyage's {@code usage.total_tokens}.
  */
-public class VoyageEmbeddingProvider implements EmbeddingProvider {
+public class VoyageEmbeddingProvider extends CappedEmbeddingProvider {
 
     static final String DOCUMENT = "document";
     static final String QUERY = "query";
 
     private final VoyageClient client;
     private final String authorization;
-    private final String model;
-    private final int dimensions;
     private final boolean sendDimension;
-    private final RequestCaps caps;
     private final InputLimit inputLimit;
     private final ProviderCaller caller;
 
     /** @param batchSize {@code reembed.voyage.batch-size}, a further cap on texts per request */
     public VoyageEmbeddingProvider(VoyageClient client, String apiKey, ModelSpec spec, int dimensions, int batchSize,
             InputLimit inputLimit, ProviderCaller caller) {
+        super(EmbeddingConfig.VOYAGE, spec.id(), dimensions, RequestCaps.of(spec, batchSize));
         this.client = client;
         this.authorization = "Bearer " + apiKey;
-        this.model = spec.id();
-        this.dimensions = dimensions;
         this.sendDimension = spec.reducible();
-        this.caps = RequestCaps.of(spec, batchSize);
         this.inputLimit = inputLimit;
         this.caller = caller;
     }
@@ -63,10 +57,7 @@ public class VoyageEmbeddingProvider implements EmbeddingProvider {
     }
 
     private EmbeddingBatch embed(List<String> texts, String inputType) {
-        List<Long> tokens = texts.stream().map(TokenEstimator::estimate).toList();
-        List<float[]> vectors = new ArrayList<>(texts.size());
-        long totalTokens = 0;
-        for (RequestCaps.Slice slice : caps.split(tokens)) {
+        return inSlices(texts.stream().map(TokenEstimator::estimate).toList(), slice -> {
             List<Integer> indexes = slice.indexes();
             String what = "Voyage embeddings (" + model + ", " + inputType + ", items " + slice.from() + "-"
                     + (slice.to() - 1) + ")";
@@ -77,37 +68,8 @@ public class VoyageEmbeddingProvider implements EmbeddingProvider {
             List<IndexedVectors.Item> items = body == null || body.data() == null ? List.of()
                     : body.data().stream().map(d -> d == null ? null : new IndexedVectors.Item(d.index(), d.embedding()))
                             .toList();
-            vectors.addAll(IndexedVectors.inInputOrder(what, items, slice.size(), dimensions, indexes));
-            Long counted = body == null || body.usage() == null ? null : body.usage().totalTokens();
-            totalTokens += counted != null ? counted : slice.tokens();
-        }
-        return new EmbeddingBatch(vectors, totalTokens);
-    }
-
-    @Override
-    public String model() {
-        return model;
-    }
-
-    @Override
-    public int dimensions() {
-        return dimensions;
-    }
-
-    @Override
-    public String name() {
-        return EmbeddingConfig.VOYAGE;
-    }
-
-    /** The registry's 1000, or reembed.voyage.batch-size when smaller; the token cap may cut requests shorter. */
-    @Override
-    public int maxItemsPerRequest() {
-        return caps.maxItems();
-    }
-
-    @Override
-    public String toString() {
-        // Never the key.
-        return "VoyageEmbeddingProvider[" + model + ", " + dimensions + " d]";
+            return new Answer(IndexedVectors.inInputOrder(what, items, slice.size(), dimensions, indexes),
+                    body == null || body.usage() == null ? null : body.usage().totalTokens());
+        });
     }
 }
