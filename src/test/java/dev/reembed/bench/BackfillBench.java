@@ -560,6 +560,9 @@ class BackfillBench {
             Map<String, String> env = ServiceProcess.againstFakeGemini(config, fake);
             env.put("REEMBED_MIGRATION_START_TARGET", "2");
             env.put("REEMBED_EMBEDDING_REQUESTS_PER_MINUTE", String.valueOf(requestsPerMinute));
+            // The quota phase's quota is this configured limit: the adaptive limiter would look past it
+            // (the fake enforces none here). AdaptiveLimiterBench measures the adaptive one.
+            env.put("REEMBED_EMBEDDING_ADAPTIVE", "false");
             env.put("REEMBED_EMBEDDING_TOKENS_PER_MINUTE", String.valueOf(tokensPerMinute));
             return env;
         }
