@@ -22,8 +22,9 @@ import io.github.bucket4j.TokensInheritanceStrategy;
  * it and nothing is refused, the rates grow (by a fifth a second until the first 429, then by a
  * hundredth of the last refused rate a second) up to the configured ceiling; a 429 cuts them to
  * {@value #DECREASE} of what they were (the first one, which ends the fast start, to half), once per
- * second however many answers of one overshoot come back refused, and holds every worker for the RetryInfo / Retry-After the vendor gave. The rates and
- * the ceiling scale together: requests and tokens keep the configured ratio.
+ * second however many answers of one overshoot come back refused, and holds every worker for the
+ * RetryInfo / Retry-After the vendor gave. Both rates move by the same factor, each stopping at its
+ * own ceiling.
  *
  * <p>The control law is hand-written: bucket4j paces at a given rate but does not choose it, and no
  * library on the classpath does AIMD on a rate.
@@ -45,6 +46,8 @@ public class EmbeddingRateLimiter {
     private final int startRequests;
     private final long startTokens;
     private final double maxFactor;
+    private final int maxRequests;
+    private final long maxTokens;
     private final boolean adaptive;
 
     private final Object control = new Object();
@@ -71,8 +74,10 @@ public class EmbeddingRateLimiter {
             long maxTokensPerMinute, boolean adaptive, TimeMeter time, Sleeper sleeper) {
         this.startRequests = requestsPerMinute;
         this.startTokens = tokensPerMinute;
-        this.maxFactor = Math.max(1, Math.min((double) maxRequestsPerMinute / requestsPerMinute,
-                (double) maxTokensPerMinute / tokensPerMinute));
+        // Each budget stops at its own ceiling; the factor runs on while the other may still grow.
+        this.maxRequests = Math.max(requestsPerMinute, maxRequestsPerMinute);
+        this.maxTokens = Math.max(tokensPerMinute, maxTokensPerMinute);
+        this.maxFactor = Math.max((double) maxRequests / requestsPerMinute, (double) maxTokens / tokensPerMinute);
         this.adaptive = adaptive;
         this.time = time;
         this.sleeper = sleeper;
@@ -192,8 +197,8 @@ public class EmbeddingRateLimiter {
     }
 
     private void apply() {
-        currentRequests = (int) Math.max(1, Math.round(startRequests * factor));
-        currentTokens = Math.max(1, Math.round(startTokens * factor));
+        currentRequests = (int) Math.max(1, Math.min(maxRequests, Math.round(startRequests * factor)));
+        currentTokens = Math.max(1, Math.min(maxTokens, Math.round(startTokens * factor)));
         requests.replaceConfiguration(BucketConfiguration.builder().addLimit(requestLimit(currentRequests)).build(),
                 TokensInheritanceStrategy.AS_IS);
         tokens.replaceConfiguration(BucketConfiguration.builder().addLimit(tokenLimit(currentTokens)).build(),
