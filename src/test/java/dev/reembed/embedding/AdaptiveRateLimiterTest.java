@@ -105,6 +105,15 @@ class AdaptiveRateLimiterTest {
     }
 
     @Test
+    void eachRateStopsAtItsOwnCeiling() throws Exception {
+        // Tokens configured at their ceiling (as deploy/reembed.yaml does): the request rate still grows to its own.
+        EmbeddingRateLimiter limiter = new EmbeddingRateLimiter(100, 1_000_000_000, 3000, 1_000_000_000, true, time, time);
+        against(10_000, limiter, Duration.ofMinutes(1));
+        assertThat(limiter.currentRequestsPerMinute()).isEqualTo(3000);
+        assertThat(limiter.currentTokensPerMinute()).isEqualTo(1_000_000_000);
+    }
+
+    @Test
     void aStatedQuotaIsTakenAsItIs() {
         EmbeddingRateLimiter limiter = adaptive();
         limiter.learn(new QuotaHint(OptionalLong.of(2000), OptionalLong.empty(), OptionalLong.of(1999),
