@@ -36,6 +36,8 @@ public class EmbeddingRateLimiter {
     static final double SLOW_START = 1.2;
     static final double PROBE = 0.01;
     static final Duration INTERVAL = Duration.ofSeconds(1);
+    /** The longest a vendor's retry-after or reset may hold every caller (the default max-retry-delay). */
+    static final Duration MAX_HOLD = Duration.ofMinutes(2);
 
     private final Bucket requests;
     private final Bucket tokens;
@@ -57,7 +59,8 @@ public class EmbeddingRateLimiter {
     private long lastChange;
     private long lastDecrease = Long.MIN_VALUE;
     private volatile boolean waited;
-    private volatile long holdUntil = Long.MIN_VALUE;
+    private final java.util.concurrent.atomic.AtomicLong holdUntil = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
+    private double tokenSkew = 1; // the token rate's factor over the request rate's: 1 unless a vendor stated both
     private int currentRequests;
     private long currentTokens;
 
@@ -110,11 +113,10 @@ public class EmbeddingRateLimiter {
      * whole per-minute token budget takes the full budget (it could never fit otherwise).
      */
     public void acquire(long estimatedTokens) throws InterruptedException {
-        long now = time.currentTimeNanos();
-        long until = holdUntil;
-        if (until > now) {
-            // Not counted as demand: a hold is the vendor pacing us, and growing the rates through it
-            // would leave them far above the quota it enforces.
+        // A hold is not counted as demand: it is the vendor pacing us, and growing the rates through
+        // it would leave them far above the quota it enforces. Looked at again after each sleep: another
+        // answer may have extended it meanwhile.
+        for (long now = time.currentTimeNanos(), until; (until = holdUntil.get()) > now; now = time.currentTimeNanos()) {
             sleeper.sleep(Duration.ofNanos(until - now));
         }
         requests.asBlocking().consume(1, parking);
@@ -148,7 +150,7 @@ public class EmbeddingRateLimiter {
     /** The vendor refused a request for its rate limit (429, ThrottlingException). */
     public void onRateLimited(Optional<Duration> retryAfter) {
         long now = time.currentTimeNanos();
-        retryAfter.ifPresent(d -> holdUntil = Math.max(holdUntil, now + d.toNanos()));
+        retryAfter.ifPresent(d -> hold(now, d));
         if (!adaptive) {
             return;
         }
@@ -173,22 +175,32 @@ public class EmbeddingRateLimiter {
             return;
         }
         long now = time.currentTimeNanos();
-        hint.exhaustedFor().ifPresent(d -> holdUntil = Math.max(holdUntil, now + d.toNanos()));
+        hint.exhaustedFor().ifPresent(d -> hold(now, d));
         if (!adaptive || (hint.limitRequests().isEmpty() && hint.limitTokens().isEmpty())) {
             return;
         }
         synchronized (control) {
+            // A limit the vendor did not state stays where it is.
             double byRequests = hint.limitRequests().isPresent()
-                    ? (double) hint.limitRequests().getAsLong() / startRequests : maxFactor;
+                    ? (double) hint.limitRequests().getAsLong() / startRequests : factor;
             double byTokens = hint.limitTokens().isPresent()
-                    ? (double) hint.limitTokens().getAsLong() / startTokens : maxFactor;
-            double stated = Math.max(minFactor(), Math.min(maxFactor, Math.min(byRequests, byTokens)));
+                    ? (double) hint.limitTokens().getAsLong() / startTokens : factor * tokenSkew;
+            // Each budget takes its own stated limit (the ceilings still apply).
             told = true;
-            if (Math.abs(stated - factor) > 1e-9) {
-                factor = stated;
-                apply();
-            }
+            factor = Math.max(minFactor(), Math.min(maxFactor, byRequests));
+            tokenSkew = Math.max(minFactor(), Math.min(maxFactor, byTokens)) / factor;
+            apply();
         }
+    }
+
+    /**
+     * Holds every caller until {@code now + wait}, at most {@link #MAX_HOLD}: a vendor (or a proxy) asking
+     * for hours would otherwise stop every worker and every search that long; the caller fails that
+     * one request instead (ProviderCaller's max-retry-delay).
+     */
+    private void hold(long now, Duration wait) {
+        long nanos = Math.min(wait.toNanos(), MAX_HOLD.toNanos());
+        holdUntil.accumulateAndGet(now + Math.max(0, nanos), Math::max);
     }
 
     /** Never below one request a minute, however many 429s. */
@@ -198,7 +210,7 @@ public class EmbeddingRateLimiter {
 
     private void apply() {
         currentRequests = (int) Math.max(1, Math.min(maxRequests, Math.round(startRequests * factor)));
-        currentTokens = Math.max(1, Math.min(maxTokens, Math.round(startTokens * factor)));
+        currentTokens = Math.max(1, Math.min(maxTokens, Math.round(startTokens * factor * tokenSkew)));
         requests.replaceConfiguration(BucketConfiguration.builder().addLimit(requestLimit(currentRequests)).build(),
                 TokensInheritanceStrategy.AS_IS);
         tokens.replaceConfiguration(BucketConfiguration.builder().addLimit(tokenLimit(currentTokens)).build(),

@@ -122,6 +122,24 @@ class AdaptiveRateLimiterTest {
     }
 
     @Test
+    void statedLimitsSetEachRateOnItsOwn() {
+        // Tokens configured high (1M) and OpenAI stating 3,000 requests / 1M tokens: both are taken.
+        EmbeddingRateLimiter limiter = new EmbeddingRateLimiter(100, 1_000_000, 10_000, 10_000_000, true, time, time);
+        limiter.learn(new QuotaHint(OptionalLong.of(3000), OptionalLong.of(1_000_000), OptionalLong.empty(),
+                OptionalLong.empty(), Optional.empty(), Optional.empty()));
+        assertThat(limiter.currentRequestsPerMinute()).isEqualTo(3000);
+        assertThat(limiter.currentTokensPerMinute()).isEqualTo(1_000_000);
+    }
+
+    @Test
+    void aHoldIsCappedSoNoVendorCanStopEveryCallerForHours() throws Exception {
+        EmbeddingRateLimiter limiter = adaptive();
+        limiter.onRateLimited(Optional.of(Duration.ofHours(24)));
+        limiter.acquire(1);
+        assertThat(time.totalSlept()).isLessThanOrEqualTo(EmbeddingRateLimiter.MAX_HOLD.plusSeconds(1));
+    }
+
+    @Test
     void aUsedUpBudgetHoldsEveryCallerUntilItResets() throws Exception {
         EmbeddingRateLimiter limiter = adaptive();
         limiter.learn(new QuotaHint(OptionalLong.of(2000), OptionalLong.empty(), OptionalLong.of(0),

@@ -97,7 +97,8 @@ public class ProviderCaller {
                 Failure failure = read.get();
                 listener.called(failure.rateLimited() ? Outcome.RATE_LIMITED : Outcome.ERROR);
                 if (failure.rateLimited()) {
-                    limiter.onRateLimited(failure.retryAfter());
+                    // A wait longer than max-retry-delay fails this request (below); it must not hold everyone.
+                    limiter.onRateLimited(failure.retryAfter().filter(d -> d.compareTo(maxRetryDelay) <= 0));
                 }
                 pause(what, waitBeforeRetry(what, failure, attempt, itemIndexes), itemIndexes);
             }
