@@ -35,12 +35,14 @@ public class BackfillService {
     private final BackfillConfig config;
     private final ProgressTracker progress;
     private final EmbeddingRateLimiter limiter;
+    private final EmbeddingConfig embedding;
 
     public BackfillService(RunRepository runs, LeaseRepository leases, ScopeRepository scopes, SchemaCatalog schema,
             ModelRegistry registry,
             EmbeddingProvider provider, TargetConfig target, BackfillConfig config, ProgressTracker progress,
-            EmbeddingRateLimiter limiter) {
+            EmbeddingRateLimiter limiter, EmbeddingConfig embedding) {
         this.limiter = limiter;
+        this.embedding = embedding;
         this.runs = runs;
         this.leases = leases;
         this.scopes = scopes;
@@ -191,7 +193,7 @@ public class BackfillService {
         return new Run(r.id(), r.status(), r.model(), r.dimensions(), r.scope(), r.batchSize(), r.concurrency(), r.trigger(),
                 r.total(), processed, r.succeeded(), r.failed(), remaining, Math.round(percent * 100) / 100.0,
                 rate == null ? null : Math.round(rate * 10) / 10.0, eta, r.inputTokens(), cost, r.createdAt(), r.startedAt(),
-                r.updatedAt(), r.finishedAt(), r.lastError(), searchIndex(r), provider.name(), r.pricePerMillion());
+                r.updatedAt(), r.finishedAt(), r.lastError(), searchIndex(r), embedding.provider(), r.pricePerMillion()); // the setting, not the bean: a run stays readable without a key
     }
 
     private static Run.SearchIndexState searchIndex(RunRow r) {

@@ -41,7 +41,8 @@ public abstract class CappedEmbeddingProvider implements EmbeddingProvider {
         for (RequestCaps.Slice slice : caps.split(tokensPerText)) {
             Answer answer = send.apply(slice);
             vectors.addAll(answer.vectors());
-            tokens += answer.countedTokens() != null ? answer.countedTokens() : slice.tokens();
+            // A count of 0 or less (a proxy that does not count) would make the run look free: estimate.
+            tokens += answer.countedTokens() != null && answer.countedTokens() > 0 ? answer.countedTokens() : slice.tokens();
         }
         return new EmbeddingBatch(vectors, tokens);
     }

@@ -28,6 +28,11 @@ public class EmbeddingException extends RuntimeException {
         INVALID_ARGUMENT(Kind.BAD_INPUT),
         /** A text is over the model's input limit and reembed.embedding.oversized-input=reject. */
         INPUT_TOO_LONG(Kind.BAD_INPUT),
+        /**
+         * The provider has no such model or endpoint (HTTP 404, Bedrock ResourceNotFound): a wrong
+         * base URL, a model the account or region lacks, a model shut down. No text of the batch is at fault.
+         */
+        NOT_FOUND(Kind.OPERATOR),
         /** Missing or invalid credentials. */
         UNAUTHENTICATED(Kind.OPERATOR),
         /** Valid credentials without the right to call the model. */

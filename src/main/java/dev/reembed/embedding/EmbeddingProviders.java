@@ -165,7 +165,8 @@ public class EmbeddingProviders {
     /** A key that must be set, or UNAUTHENTICATED naming where to set it (the request answers 503 with it). */
     private static String requireKey(java.util.Optional<String> key, String provider) {
         EmbeddingStartupCheck.ApiKey where = EmbeddingStartupCheck.API_KEYS.get(provider);
-        return key.filter(k -> !k.isBlank()).orElseThrow(() -> new EmbeddingException(EmbeddingException.Code.UNAUTHENTICATED,
+        // Stripped: a key read from a secret file often ends in a newline, which an HTTP header refuses.
+        return key.map(String::strip).filter(k -> !k.isEmpty()).orElseThrow(() -> new EmbeddingException(EmbeddingException.Code.UNAUTHENTICATED,
                 "reembed.embedding.provider=" + provider + " needs an API key: set " + where.variable() + " or " + where.property()));
     }
 

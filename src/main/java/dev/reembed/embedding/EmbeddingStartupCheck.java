@@ -65,11 +65,14 @@ public class EmbeddingStartupCheck {
                     + " / reembed.target.dimensions=" + target.dimensions() + ": " + e.problem().detail, e);
         }
         if (!spec.servedBy(config.provider())) {
-            LOG.warnf("reembed.embedding.provider=%s cannot produce the target %s (%d d): embedding calls will be "
+            // Only the providers that still serve it (text-embedding-004 is shut down on gemini).
+            java.util.List<String> serving = spec.servedBy().stream().filter(spec::servedBy).toList();
+            LOG.warnf("reembed.embedding.provider=%s cannot produce the target %s (%d d)%s: embedding calls will be "
                     + "refused. For the offline demo set reembed.target.model=all-minilm-l6-v2 and "
                     + "reembed.target.dimensions=384; for %s use reembed.embedding.provider=%s.",
-                    config.provider(), spec.id(), target.dimensions(), spec.id(),
-                    spec.servedBy().isEmpty() ? "(none)" : String.join(" or ", spec.servedBy()));
+                    config.provider(), spec.id(), target.dimensions(),
+                    spec.shutDownOn(config.provider()).map(d -> ", which it shut down on " + d).orElse(""), spec.id(),
+                    serving.isEmpty() ? "(none)" : String.join(" or ", serving));
         }
         ApiKey key = API_KEYS.get(config.provider());
         if (key != null && properties.getOptionalValue(key.property(), String.class).filter(k -> !k.isBlank()).isEmpty()) {

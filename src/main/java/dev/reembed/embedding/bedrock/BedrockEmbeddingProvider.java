@@ -173,6 +173,7 @@ public class BedrockEmbeddingProvider extends CappedEmbeddingProvider {
         }
         List<float[]> vectors = vectors(what, json, slice);
         long tokens = family == Family.TITAN && json.path("inputTextTokenCount").canConvertToLong()
+                && json.path("inputTextTokenCount").asLong() > 0
                 ? json.path("inputTextTokenCount").asLong()
                 : response.sdkHttpResponse().firstMatchingHeader(TOKEN_HEADER).flatMap(BedrockEmbeddingProvider::parseLong)
                         .orElse(slice.tokens());
@@ -209,6 +210,9 @@ public class BedrockEmbeddingProvider extends CappedEmbeddingProvider {
         }
         List<float[]> out = new ArrayList<>(got.size());
         for (JsonNode v : got) {
+            if (v == null || !v.isArray()) {
+                throw bad(what + " returned an embedding that is not a list of numbers", slice);
+            }
             float[] values = new float[v.size()];
             for (int d = 0; d < values.length; d++) {
                 if (!v.get(d).isNumber()) {

@@ -86,7 +86,7 @@ public final class BedrockErrors implements VendorErrors {
             return Failure.fail(Code.INVALID_ARGUMENT, "was rejected " + said);
         }
         if (e instanceof ResourceNotFoundException) {
-            return Failure.fail(Code.INVALID_ARGUMENT, "was rejected: Bedrock in " + region + " has no model '" + model
+            return Failure.fail(Code.NOT_FOUND, "was rejected: Bedrock in " + region + " has no model '" + model
                     + "' " + said);
         }
         if (e instanceof AccessDeniedException) {

@@ -96,12 +96,17 @@ public final class OpenAiErrors implements VendorErrors {
         }
         if (status == 429) {
             if (error.quotaExhausted()) {
-                return Optional.of(Failure.fail(Code.DAILY_QUOTA_EXHAUSTED,
+                // A 429 all the same (counted as rate limited), but one no wait fixes: not retried.
+                return Optional.of(new Failure(Code.DAILY_QUOTA_EXHAUSTED, false, true, Optional.empty(),
                         "stopped: the OpenAI account is out of quota (" + (error.code().isEmpty() ? error.type() : error.code())
                                 + "); retrying cannot help: add credit or raise the spend limit at "
                                 + "platform.openai.com/account/billing, then resume (" + said + ")"));
             }
             return Optional.of(Failure.rateLimited(retryAfter(http, error), "is rate limited (" + said + ")"));
+        }
+        if (status == 404) {
+            return Optional.of(Failure.fail(Code.NOT_FOUND, "found no such model or endpoint (" + said
+                    + "); check the model id and the base URL"));
         }
         if (status == 500 || status == 502 || status == 503 || status == 504) {
             return Optional.of(Failure.retry(status == 504 ? Code.TIMEOUT : Code.UNAVAILABLE,

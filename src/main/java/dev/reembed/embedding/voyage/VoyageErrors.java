@@ -55,6 +55,10 @@ public final class VoyageErrors implements VendorErrors {
             return Optional.of(Failure.rateLimited(RetryAfter.of(name -> http.header(name).orElse(null)),
                     "is rate limited (" + said + ")"));
         }
+        if (status == 404) {
+            return Optional.of(Failure.fail(Code.NOT_FOUND, "found no such model or endpoint (" + said
+                    + "); check the model id and the base URL"));
+        }
         if (status == 500 || status == 502 || status == 503 || status == 504) {
             return Optional.of(Failure.retry(status == 504 ? Code.TIMEOUT : Code.UNAVAILABLE,
                     "got HTTP " + status + " (" + said + ")"));

@@ -127,7 +127,7 @@ class BedrockErrorsTest {
 
         Failure notFound = new BedrockErrors("amazon.titan-embed-text-v9:0", "us-east-1")
                 .classify(invoke(client, "amazon.titan-embed-text-v9:0", ok)).orElseThrow();
-        assertThat(notFound.code()).isEqualTo(Code.INVALID_ARGUMENT);
+        assertThat(notFound.code()).isEqualTo(Code.NOT_FOUND);
         assertThat(notFound.said()).contains("amazon.titan-embed-text-v9:0", "ResourceNotFoundException");
         assertThat(errors.classify(new IllegalStateException("a bug"))).isEmpty();
     }

@@ -71,7 +71,7 @@ class OpenAiErrorsTest {
         assertThat(classify(403, body("Country, region, or territory not supported", "request_forbidden",
                 "unsupported_country_region_territory"), Map.of()).code()).isEqualTo(Code.PERMISSION_DENIED);
         assertThat(classify(404, body("The model `x` does not exist", "invalid_request_error", "model_not_found"),
-                Map.of()).code()).isEqualTo(Code.INVALID_ARGUMENT);
+                Map.of()).code()).isEqualTo(Code.NOT_FOUND); // a wrong model or base URL: pause, not fail the rows
         assertThat(classify(400, body("'$.input' is invalid.", "invalid_request_error", null), Map.of()).retry())
                 .isFalse();
         Failure unavailable = classify(503, body("The engine is currently overloaded", "server_error", null), Map.of());

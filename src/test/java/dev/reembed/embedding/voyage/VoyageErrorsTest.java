@@ -63,7 +63,7 @@ class VoyageErrorsTest {
             assertThat(f.retry()).isTrue();
         }
         assertThat(classify(504, "", Map.of()).code()).isEqualTo(Code.TIMEOUT);
-        assertThat(classify(404, "{\"detail\":\"Not Found\"}", Map.of()).code()).isEqualTo(Code.INVALID_ARGUMENT);
+        assertThat(classify(404, "{\"detail\":\"Not Found\"}", Map.of()).code()).isEqualTo(Code.NOT_FOUND);
         assertThat(errors.classify(new ProcessingException("connect refused"))).map(Failure::retry).contains(true);
         assertThat(errors.classify(new IllegalStateException("a bug"))).isEmpty();
     }
