@@ -39,6 +39,10 @@ public interface EmbeddingProvider {
         return fullCalls * ceilDiv(perCall, perRequest) + ceilDiv(rest, perRequest);
     }
 
+    /** Frees what the provider holds (threads, HTTP clients) when the application stops; most hold nothing. */
+    default void close() {
+    }
+
     private static long ceilDiv(long a, long b) {
         return (a + b - 1) / b; // Math.ceilDiv is Java 18
     }

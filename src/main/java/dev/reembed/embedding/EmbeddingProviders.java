@@ -3,6 +3,7 @@ package dev.reembed.embedding;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -107,6 +108,11 @@ public class EmbeddingProviders {
             default -> throw new IllegalStateException("reembed.embedding.provider must be " + EmbeddingConfig.PROVIDERS);
         };
         return new MeteredEmbeddingProvider(provider, meters);
+    }
+
+    /** At shutdown (and each restart of a dev or test application): the Bedrock pool and SDK client. */
+    void close(@Disposes EmbeddingProvider provider) {
+        provider.close();
     }
 
     private GeminiEmbeddingProvider gemini(EmbeddingRateLimiter limiter) {

@@ -56,6 +56,11 @@ final class MeteredEmbeddingProvider implements EmbeddingProvider {
         return delegate.requestsFor(rows, batchSize);
     }
 
+    @Override
+    public void close() {
+        delegate.close();
+    }
+
     private EmbeddingBatch timed(String kind, Supplier<EmbeddingBatch> call) {
         Timer.Sample sample = Timer.start(registry);
         String outcome = "success";

@@ -299,6 +299,12 @@ public class BedrockEmbeddingProvider extends CappedEmbeddingProvider {
     }
 
     @Override
+    public void close() {
+        pool.shutdownNow();
+        client.close();
+    }
+
+    @Override
     public String toString() {
         return "BedrockEmbeddingProvider[" + model + ", " + dimensions + " d, " + concurrency + " in flight]";
     }
