@@ -326,7 +326,7 @@ class OpenAiEmbeddingProviderTest {
         provider(SMALL, 8, FakeOpenAiApi.KEY, adaptive, 3).embedQueries(queries(1));
 
         assertThat(adaptive.currentRequestsPerMinute()).isEqualTo(3000);
-        assertThat(adaptive.currentTokensPerMinute()).isEqualTo(900_000); // requests and tokens keep their ratio
+        assertThat(adaptive.currentTokensPerMinute()).isEqualTo(1_000_000); // each stated limit as it is
     }
 
     @Test
