@@ -32,6 +32,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.ApplicationLifecycleManager;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 
@@ -316,7 +317,10 @@ public class BackfillWorker {
     }
 
     private Outcome failed(Job job, int generation, List<Lease> batch, EmbeddingException e) {
-        if (stopping) {
+        // The JVM's shutdown hook can close the REST client before the ShutdownEvent reaches onStop
+        // (seen once in CI: "Client is closed" paused a run on SIGTERM), so the VM's own flag counts too.
+        if (stopping || ApplicationLifecycleManager.isVmShuttingDown()) {
+            stopping = true;
             // Shutting down: the client may be closing under the call. Not the provider's fault, not
             // the rows': give them back and leave the run as it is (a RUNNING run carries on at restart).
             leases.release(job.runId(), job.owner(), ids(batch));
