@@ -11,6 +11,7 @@ import java.util.Optional;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.reembed.common.ProblemException;
+import dev.reembed.embedding.VectorColumnType;
 import io.agroal.api.AgroalDataSource;
 
 /**
@@ -21,11 +22,19 @@ import io.agroal.api.AgroalDataSource;
 @ApplicationScoped
 public class SchemaCatalog {
 
-    /** {@code type} as PostgreSQL prints it, e.g. {@code vector(768)}; dimensions null when not a vector. */
-    public record ColumnInfo(String type, Integer dimensions) {
+    /**
+     * {@code type} as PostgreSQL prints it, e.g. {@code vector(768)} or {@code halfvec(3072)};
+     * storage and dimensions null when it is not a pgvector type with a dimension.
+     */
+    public record ColumnInfo(String type, Integer dimensions, VectorColumnType storage) {
 
+        public ColumnInfo(String type, Integer dimensions) {
+            this(type, dimensions, dimensions == null ? null : VectorColumnType.VECTOR);
+        }
+
+        /** A vector or halfvec column of {@code dims} dimensions. */
         public boolean isVector(int dims) {
-            return dimensions != null && dimensions == dims;
+            return dimensions != null && dimensions == dims && storage != null;
         }
     }
 
@@ -47,19 +56,33 @@ public class SchemaCatalog {
     }
 
     public Optional<ColumnInfo> embeddingColumn() {
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement("""
+        return column("embedding");
+    }
+
+    /** A column of {@code questions}; {@code name} is a constant of this code base (bound, never concatenated). */
+    public Optional<ColumnInfo> column(String name) {
+        try (Connection c = dataSource.getConnection()) {
+            return column(c, name);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot read the column questions." + name, e);
+        }
+    }
+
+    /** The same read on a connection of the caller's. */
+    public static Optional<ColumnInfo> column(Connection c, String name) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
                         select format_type(a.atttypid, a.atttypmod), t.typname, a.atttypmod
                         from pg_attribute a join pg_type t on t.oid = a.atttypid
-                        where a.attrelid = to_regclass('questions') and a.attname = 'embedding' and not a.attisdropped""");
-                ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) {
-                return Optional.empty();
+                        where a.attrelid = to_regclass('questions') and a.attname = ? and not a.attisdropped""")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                int typmod = rs.getInt(3); // pgvector's typmod is the dimension; -1 when the column has none
+                Optional<VectorColumnType> storage = VectorColumnType.ofTypeName(rs.getString(2)).filter(t -> typmod > 0);
+                return Optional.of(new ColumnInfo(rs.getString(1), storage.isPresent() ? typmod : null, storage.orElse(null)));
             }
-            boolean vector = "vector".equals(rs.getString(2)) && rs.getInt(3) > 0;
-            return Optional.of(new ColumnInfo(rs.getString(1), vector ? rs.getInt(3) : null));
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot read the embedding column", e);
         }
     }
 
@@ -81,15 +104,24 @@ public class SchemaCatalog {
     }
 
     public IndexInfo embeddingIndex() {
+        return index(HnswIndex.NAME);
+    }
+
+    /** An index by name ({@link HnswIndex#NAME} or {@link HnswIndex#SHADOW_NAME}); missing when absent. */
+    public IndexInfo index(String name) {
         try (Connection c = dataSource.getConnection()) {
-            return embeddingIndex(c);
+            return index(c, name);
         } catch (SQLException e) {
-            throw new IllegalStateException("Cannot read the embedding index", e);
+            throw new IllegalStateException("Cannot read the index " + name, e);
         }
     }
 
     /** The same read on a connection of the caller's (the backfill's index build holds a lock on it). */
     public static IndexInfo embeddingIndex(Connection c) throws SQLException {
+        return index(c, HnswIndex.NAME);
+    }
+
+    public static IndexInfo index(Connection c, String name) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                         select i.indisvalid, am.amname, opc.opcname
                         from pg_class ic
@@ -97,22 +129,27 @@ public class SchemaCatalog {
                         join pg_am am on am.oid = ic.relam
                         join pg_opclass opc on opc.oid = i.indclass[0]
                         where ic.relname = ? and pg_table_is_visible(ic.oid)""")) {
-            ps.setString(1, HnswIndex.NAME);
+            ps.setString(1, name);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
-                    return IndexInfo.missing();
+                    return new IndexInfo(name, false, null, null, null);
                 }
-                return new IndexInfo(HnswIndex.NAME, true, rs.getBoolean(1), rs.getString(2), rs.getString(3));
+                return new IndexInfo(name, true, rs.getBoolean(1), rs.getString(2), rs.getString(3));
             }
         }
     }
 
     public FunctionInfo matchFunction() {
+        return function(MatchFunction.NAME);
+    }
+
+    /** {@link MatchFunction#NAME} or {@link MatchFunction#SHADOW_NAME}. */
+    public FunctionInfo function(String name) {
         try (Connection c = dataSource.getConnection();
                 PreparedStatement ps = c.prepareStatement("""
                         select pg_get_function_identity_arguments(oid) from pg_proc
                         where proname = ? and pg_function_is_visible(oid)""")) {
-            ps.setString(1, MatchFunction.NAME);
+            ps.setString(1, name);
             List<String> overloads = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -121,7 +158,7 @@ public class SchemaCatalog {
             }
             return new FunctionInfo(!overloads.isEmpty(), overloads.contains(MatchFunction.IDENTITY_ARGUMENTS));
         } catch (SQLException e) {
-            throw new IllegalStateException("Cannot read the function " + MatchFunction.NAME, e);
+            throw new IllegalStateException("Cannot read the function " + name, e);
         }
     }
 

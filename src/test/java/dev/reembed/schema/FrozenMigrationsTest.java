@@ -32,6 +32,10 @@ class FrozenMigrationsTest {
                 .isEqualTo("6945f889d21a62506f98ae929710a5768d767acc9e31dcc4473fd53070148965");
         assertThat(sha256("db/migration/V2_3__Backfill_search_index.sql"))
                 .isEqualTo("bf3e41d86ec8a36ddba0bda199a978e79ade3fd52310bb8523d1230311db141a");
+        assertThat(sha256("db/migration/V2_4__Backfill_generation.sql"))
+                .isEqualTo("ea46ada5426bcae093fe9d061bdd90dc6717258bc76b815b19031b633cd10359");
+        assertThat(sha256("db/migration/V2_5__Backfill_history.sql"))
+                .isEqualTo("2630e061b3102c155625125322b917a1a42ccf19fad9db9ae0be7855bf0b70d4");
         assertThat(sha256("db/migration/V3__Embedding_schema_update.sql"))
                 .isEqualTo("d60d603d10c3286038c6397d501ec53c7d4392ad8b0d4a4e0972aeeb5729302e");
     }
@@ -40,6 +44,7 @@ class FrozenMigrationsTest {
     void v3CreatesTheIndexOfTheTemplateSeriallyBeforePgvector082() {
         String v3 = text("db/migration/V3__Embedding_schema_update.sql");
         String index = SqlTemplate.load("hnsw_index.sql").render(Map.of("create_index", "create index",
+                "index", "idx_questions_embedding", "column", "embedding", "opclass", "vector_cosine_ops",
                 "hnsw_m", "${hnsw_m}", "hnsw_ef_construction", "${hnsw_ef_construction}"));
         assertThat(v3).contains("\n" + PgvectorVersion.serialHnswBuildSql() + ";\n" + index + ";\n");
     }
@@ -48,7 +53,8 @@ class FrozenMigrationsTest {
     void v3CreatesTheFunctionOfTheTemplate() {
         String v3 = text("db/migration/V3__Embedding_schema_update.sql");
         // V3 makes it through format() inside reembed_create_match_function, indented by 8, dimensions = %1$s.
-        String function = SqlTemplate.load("match_function.sql").render(Map.of("dimensions", "%1$s"))
+        String function = SqlTemplate.load("match_function.sql").render(Map.of("dimensions", "%1$s", "function", MatchFunction.NAME,
+                        "column", "embedding", "storage", "vector"))
                 .lines().map(l -> "        " + l).collect(Collectors.joining("\n"));
         assertThat(v3).contains("\n" + function + "\n    $ddl$, dims);\n");
     }
@@ -59,11 +65,13 @@ class FrozenMigrationsTest {
         // V2 (production's schema before reembed) takes pgvector's defaults, m 16 and ef_construction 64,
         // which are reembed.migration.hnsw.*'s defaults: the template without its WITH clause.
         String index = oneLine(SqlTemplate.load("hnsw_index.sql").text())
-                .replace("${create_index}", "create index").replaceAll(" with \\(.*\\)$", "");
+                .replace("${create_index}", "create index").replace("${index}", "idx_questions_embedding")
+                .replace("${column}", "embedding").replace("${opclass}", "vector_cosine_ops").replaceAll(" with \\(.*\\)$", "");
         assertThat(v2).contains("\n" + index + ";\n");
 
         // The function: the same query byte for byte; the header differs only in "or replace" and alignment.
-        String template = SqlTemplate.load("match_function.sql").render(Map.of("dimensions", "${source_dimensions}"));
+        String template = SqlTemplate.load("match_function.sql").render(Map.of("dimensions", "${source_dimensions}",
+                "function", MatchFunction.NAME, "column", "embedding", "storage", "vector"));
         String templateHead = template.substring(0, template.indexOf("$body$\n"));
         String templateQuery = between(template, "$body$\n", "\n$body$");
         int start = v2.indexOf("create function match_questions_with_solutions(");

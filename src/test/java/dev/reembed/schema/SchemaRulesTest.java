@@ -9,6 +9,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 import dev.reembed.common.ProblemException;
+import dev.reembed.embedding.VectorColumnType;
 
 /** The schema's rules without a database: the index DDL, the serial-build rule, the column guard, templates. */
 class SchemaRulesTest {
@@ -19,6 +20,9 @@ class SchemaRulesTest {
         assertThat(index.createDdl(false).replaceAll("\\s+", " ")).isEqualTo(
                 "create index idx_questions_embedding on questions using hnsw (embedding vector_cosine_ops) with (m = 24, ef_construction = 100)");
         assertThat(index.createDdl(true)).startsWith("create index concurrently if not exists idx_questions_embedding on questions");
+        assertThat(index.createDdl(true, HnswIndex.SHADOW_NAME, "embedding_next", VectorColumnType.HALFVEC).replaceAll("\\s+", " "))
+                .isEqualTo("create index concurrently if not exists idx_questions_embedding_next on questions "
+                        + "using hnsw (embedding_next halfvec_cosine_ops) with (m = 24, ef_construction = 100)");
     }
 
     @Test
@@ -50,8 +54,10 @@ class SchemaRulesTest {
                             "POST /api/migration/apply");
                 });
         assertThatThrownBy(() -> SchemaCatalog.requireVector(Optional.empty(), 1536, "m")).hasMessageContaining("is missing");
-        assertThatThrownBy(() -> SchemaCatalog.requireVector(Optional.of(new SchemaCatalog.ColumnInfo("halfvec(1536)", null)), 1536, "m"))
-                .hasMessageContaining("is halfvec(1536)");
+        assertThatThrownBy(() -> SchemaCatalog.requireVector(Optional.of(new SchemaCatalog.ColumnInfo("text", null)), 1536, "m"))
+                .hasMessageContaining("is text");
+        // halfvec stores the same vectors at half the bytes: a halfvec(3072) column serves 3072-d vectors
+        SchemaCatalog.requireVector(Optional.of(new SchemaCatalog.ColumnInfo("halfvec(3072)", 3072, VectorColumnType.HALFVEC)), 3072, "m");
     }
 
     @Test
@@ -66,5 +72,9 @@ class SchemaRulesTest {
         String ddl = MatchFunction.createDdl(768);
         assertThat(ddl).startsWith("create or replace function match_questions_with_solutions(query_embedding vector(768),")
                 .doesNotContain("${").endsWith("$body$");
+        // the shadow's search: same arguments (callers pass vector(N)), the query cast to the column's type
+        String shadow = MatchFunction.createDdl(MatchFunction.SHADOW_NAME, "embedding_next", 3072, VectorColumnType.HALFVEC);
+        assertThat(shadow).startsWith("create or replace function reembed_match_next(query_embedding vector(3072),")
+                .contains("q.embedding_next <=> query_embedding::halfvec(3072)").doesNotContain("q.embedding ");
     }
 }
