@@ -66,6 +66,7 @@ public class BackfillService {
                     provider.model(), provider.dimensions(), spec.id(), dims));
         }
         schema.requireEmbeddingColumn(dims, provider.model());
+        schema.requireNoOnlineMigration("A backfill of questions.embedding");
         Scope scope = r.scope() == null ? DEFAULT_SCOPE : r.scope();
         int batchSize = r.batchSize() == null ? config.batchSize() : r.batchSize();
         int concurrency = r.concurrency() == null ? config.concurrency() : r.concurrency();
@@ -193,7 +194,8 @@ public class BackfillService {
         return new Run(r.id(), r.status(), r.model(), r.dimensions(), r.scope(), r.batchSize(), r.concurrency(), r.trigger(),
                 r.total(), processed, r.succeeded(), r.failed(), remaining, Math.round(percent * 100) / 100.0,
                 rate == null ? null : Math.round(rate * 10) / 10.0, eta, r.inputTokens(), cost, r.createdAt(), r.startedAt(),
-                r.updatedAt(), r.finishedAt(), r.lastError(), searchIndex(r), embedding.provider(), r.pricePerMillion()); // the setting, not the bean: a run stays readable without a key
+                r.updatedAt(), r.finishedAt(), r.lastError(), searchIndex(r), embedding.provider(), r.pricePerMillion(), // the setting, not the bean: a run stays readable without a key
+                r.vectorColumn().vector(), r.migrationId());
     }
 
     private static Run.SearchIndexState searchIndex(RunRow r) {

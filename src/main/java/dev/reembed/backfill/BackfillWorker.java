@@ -28,6 +28,7 @@ import dev.reembed.embedding.DocumentText;
 import dev.reembed.embedding.EmbeddingBatch;
 import dev.reembed.embedding.EmbeddingException;
 import dev.reembed.embedding.EmbeddingProvider;
+import dev.reembed.embedding.EmbeddingProviders;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -54,13 +55,15 @@ public class BackfillWorker {
     private static final int WRITE_RETRIES = 6;
 
     /** What a worker reads of its run once: the run's model, dimension and batch size do not change. */
-    private record Job(long runId, String model, int dimensions, int batchSize, String owner) {
+    private record Job(long runId, String model, int dimensions, int batchSize, String owner, VectorColumn column,
+            EmbeddingProvider provider) {
     }
 
     private final RunRepository runs;
     private final LeaseRepository leases;
     private final VectorWriter writer;
     private final EmbeddingProvider provider;
+    private final EmbeddingProviders providers;
     private final BackfillConfig config;
     private final SearchIndex searchIndex;
     private final RunHistory history;
@@ -89,7 +92,9 @@ public class BackfillWorker {
     private final AtomicBoolean healing = new AtomicBoolean();
 
     public BackfillWorker(RunRepository runs, LeaseRepository leases, VectorWriter writer, EmbeddingProvider provider,
-            BackfillConfig config, MeterRegistry meters, SearchIndex searchIndex, RunHistory history, LeaseKeeper keeper) {
+            EmbeddingProviders providers, BackfillConfig config, MeterRegistry meters, SearchIndex searchIndex,
+            RunHistory history, LeaseKeeper keeper) {
+        this.providers = providers;
         this.runs = runs;
         this.leases = leases;
         this.writer = writer;
@@ -151,12 +156,26 @@ public class BackfillWorker {
             health = new ProviderHealth(clock, config.outagePauseAfter());
         }
         searchIndex.beforeRun(run); // each poll, idempotent: also after a restart between the start and the drop
+        EmbeddingProvider runProvider;
+        try {
+            runProvider = providerFor(run);
+        } catch (RuntimeException e) {
+            runs.noteError(run.id(), "No provider for " + run.model() + " at " + run.dimensions() + " d: " + e.getMessage());
+            return;
+        }
         while (workers.get() < run.concurrency()) {
             Job job = new Job(run.id(), run.model(), run.dimensions(), run.batchSize(),
-                    replica + "/" + UUID.randomUUID().toString().substring(0, 8));
+                    replica + "/" + UUID.randomUUID().toString().substring(0, 8), run.vectorColumn(), runProvider);
             workers.incrementAndGet();
             threads.execute(() -> work(job));
         }
+    }
+
+    /** The service's provider, or for an online migration's other model the configured vendor's for that model. */
+    private EmbeddingProvider providerFor(RunRow run) {
+        return run.model().equals(provider.model()) && run.dimensions() == provider.dimensions()
+                ? provider
+                : providers.forModel(run.model(), run.dimensions());
     }
 
     private void work(Job job) {
@@ -249,7 +268,7 @@ public class BackfillWorker {
         health.starting(generation);
         EmbeddingBatch embedded;
         try {
-            embedded = provider.embedDocuments(batch.stream().map(l -> new DocumentText(l.title(), l.content())).toList());
+            embedded = job.provider().embedDocuments(batch.stream().map(l -> new DocumentText(l.title(), l.content())).toList());
         } catch (EmbeddingException e) {
             return failed(job, generation, batch, e);
         } catch (RuntimeException e) {
@@ -303,7 +322,7 @@ public class BackfillWorker {
         for (int attempt = 0;; attempt++) {
             long started = writing.start();
             try {
-                return writer.writeVectors(VectorColumn.EMBEDDING, job.runId(), job.owner(), job.model(), writes, inputTokens);
+                return writer.writeVectors(job.column(), job.runId(), job.owner(), job.model(), writes, inputTokens);
             } catch (RuntimeException e) {
                 if (stopping || attempt >= WRITE_RETRIES || !DatabaseErrors.isTransient(e)) {
                     throw e;

@@ -33,7 +33,9 @@ public record Run(
         String lastError,
         SearchIndexState searchIndex,
         String provider,
-        BigDecimal pricePerMillionTokens) {
+        BigDecimal pricePerMillionTokens,
+        String vectorColumn,
+        Long migrationId) {
 
     /**
      * The HNSW index during the run: KEPT (never dropped), DROPPED (rows still being written, searches

@@ -27,17 +27,18 @@ public class RunRepository {
     private static final String COLUMNS = """
             id, status, model, dimensions, scope, batch_size, concurrency, price_per_million, total, succeeded, failed,
             input_tokens, trigger, created_at, started_at, updated_at, finished_at, last_error, generation, index_strategy,
-            index_dropped_at, index_build_started_at, index_built_at, index_build_ms""";
+            index_dropped_at, index_build_started_at, index_built_at, index_build_ms, vector_column, migration_id""";
 
     private static final NamedSql INSERT_RUN = NamedSql.of("""
             insert into backfill_runs (status, model, dimensions, scope, batch_size, concurrency, price_per_million, trigger,
-                                       index_strategy)
-            values ('QUEUED', :model, :dimensions, :scope, :batchSize, :concurrency, :price, :trigger, :indexStrategy)
+                                       index_strategy, vector_column, migration_id)
+            values ('QUEUED', :model, :dimensions, :scope, :batchSize, :concurrency, :price, :trigger, :indexStrategy,
+                    :vectorColumn, :migration)
             returning id""");
 
-    private static final Map<Scope, NamedSql> INSERT_ITEMS = ScopeRepository.perScope("""
+    private static final Map<VectorColumn, Map<Scope, NamedSql>> INSERT_ITEMS = ScopeRepository.perColumnAndScope("""
             with items as (
-                insert into backfill_items (run_id, question_id) select :run, q.id from questions q where %s returning 1
+                insert into backfill_items (run_id, question_id) select :run, q.id from questions q where %1$s returning 1
             )
             update backfill_runs set total = (select count(*) from items) where id = :run""");
 
@@ -75,17 +76,17 @@ public class RunRepository {
             "update backfill_runs set status = 'COMPLETED', finished_at = now(), updated_at = now() where id = :run");
 
     /** The final sweep, part 1: rows in scope created during the run. */
-    private static final Map<Scope, NamedSql> SWEEP_NEW = ScopeRepository.perScope("""
+    private static final Map<VectorColumn, Map<Scope, NamedSql>> SWEEP_NEW = ScopeRepository.perColumnAndScope("""
             insert into backfill_items (run_id, question_id)
             select :run, q.id from questions q
-            where (%s) and not exists (select 1 from backfill_items i where i.run_id = :run and i.question_id = q.id)""");
+            where (%1$s) and not exists (select 1 from backfill_items i where i.run_id = :run and i.question_id = q.id)""");
 
     /** The final sweep, part 2: DONE rows whose text changed after they were embedded. */
-    private static final NamedSql SWEEP_EDITED = NamedSql.of("""
+    private static final Map<VectorColumn, NamedSql> SWEEP_EDITED = VectorWriter.perColumn("""
             update backfill_items i set state = 'PENDING', attempts = 0
             from questions q
             where i.run_id = :run and i.state = 'DONE' and q.id = i.question_id and q.deleted_at is null
-              and q.embedding_content_hash is distinct from q.content_hash""");
+              and q.%3$s is distinct from q.content_hash""");
 
     private static final NamedSql SWEEP_COUNT = NamedSql.of("""
             update backfill_runs set total = total + :added, succeeded = succeeded - :edited, updated_at = now()
@@ -120,19 +121,30 @@ public class RunRepository {
      */
     public RunRow createRun(String model, int dimensions, Scope scope, int batchSize, int concurrency,
             BigDecimal pricePerMillion, String trigger, IndexStrategy indexStrategy) {
+        return createRun(model, dimensions, scope, batchSize, concurrency, pricePerMillion, trigger, indexStrategy,
+                VectorColumn.EMBEDDING, null);
+    }
+
+    /**
+     * The same for {@code column}; {@code migrationId} ties a run of the shadow column to its online
+     * migration, so that a driver that died between the two finds the run it made.
+     */
+    public RunRow createRun(String model, int dimensions, Scope scope, int batchSize, int concurrency,
+            BigDecimal pricePerMillion, String trigger, IndexStrategy indexStrategy, VectorColumn column, Long migrationId) {
         long id = transaction("Cannot create a backfill run", c -> {
             long runId;
             try (var ps = INSERT_RUN.prepare(c)) {
                 ps.set("model", model).set("dimensions", dimensions).set("scope", scope.name()).set("batchSize", batchSize)
                         .set("concurrency", concurrency).set("price", pricePerMillion).set("trigger", trigger)
-                        .set("indexStrategy", indexStrategy.name());
+                        .set("indexStrategy", indexStrategy.name()).set("vectorColumn", column.vector)
+                        .setNullable("migration", migrationId);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     runId = rs.getLong(1);
                 }
             }
-            try (var ps = INSERT_ITEMS.get(scope).prepare(c)) {
-                ScopeRepository.bind(ps.set("run", runId), scope, model, dimensions).executeUpdate();
+            try (var ps = INSERT_ITEMS.get(column).get(scope).prepare(c)) {
+                ScopeRepository.bind(ps.set("run", runId), column, scope, model, dimensions).executeUpdate();
             }
             return runId;
         });
@@ -245,14 +257,46 @@ public class RunRepository {
         });
     }
 
+    private static final NamedSql REOPEN = NamedSql.of("""
+            update backfill_runs set status = 'RUNNING', finished_at = null, generation = generation + 1, updated_at = now()
+            where id = :run""");
+
+    /**
+     * A COMPLETED run re-opened for rows created or edited since it ended (the same sweep as at its
+     * end): how the online migration keeps its shadow column current until the cutover. Returns the
+     * rows queued; 0 when nothing changed or the run is not COMPLETED.
+     */
+    public long reopenForChanges(long runId) {
+        return transaction("Cannot re-open run " + runId, c -> {
+            RunRow run;
+            try (var ps = FIND_FOR_UPDATE.prepare(c).set("run", runId); ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return 0L;
+                }
+                run = runRow(rs);
+            }
+            if (run.status() != RunStatus.COMPLETED) {
+                return 0L;
+            }
+            long queued = sweep(c, run);
+            if (queued > 0) {
+                try (var ps = REOPEN.prepare(c).set("run", runId)) {
+                    ps.executeUpdate(); // the one-active-run index refuses it while another run is active
+                }
+            }
+            return queued;
+        });
+    }
+
     /** The final sweep; returns how many rows it queued. */
     private static long sweep(Connection c, RunRow run) throws SQLException {
         long added;
-        try (var ps = SWEEP_NEW.get(run.scope()).prepare(c)) {
-            added = ScopeRepository.bind(ps.set("run", run.id()), run.scope(), run.model(), run.dimensions()).executeUpdate();
+        try (var ps = SWEEP_NEW.get(run.vectorColumn()).get(run.scope()).prepare(c)) {
+            added = ScopeRepository.bind(ps.set("run", run.id()), run.vectorColumn(), run.scope(), run.model(), run.dimensions())
+                    .executeUpdate();
         }
         long edited;
-        try (var ps = SWEEP_EDITED.prepare(c).set("run", run.id())) {
+        try (var ps = SWEEP_EDITED.get(run.vectorColumn()).prepare(c).set("run", run.id())) {
             edited = ps.executeUpdate();
         }
         if (added + edited > 0) {
@@ -327,7 +371,8 @@ public class RunRepository {
                 rs.getObject("finished_at", OffsetDateTime.class), rs.getString("last_error"), rs.getInt("generation"),
                 IndexStrategy.valueOf(rs.getString("index_strategy")), rs.getObject("index_dropped_at", OffsetDateTime.class),
                 rs.getObject("index_build_started_at", OffsetDateTime.class), rs.getObject("index_built_at", OffsetDateTime.class),
-                (Long) rs.getObject("index_build_ms"));
+                (Long) rs.getObject("index_build_ms"), VectorColumn.ofColumnName(rs.getString("vector_column")),
+                (Long) rs.getObject("migration_id"));
     }
 
     /** One transaction; a unique violation (the one-active-run index) becomes {@link ActiveRunExists}. */

@@ -11,7 +11,8 @@ public record RunRow(long id, RunStatus status, String model, int dimensions, Sc
         int concurrency, BigDecimal pricePerMillion, long total, long succeeded, long failed, long inputTokens,
         String trigger, OffsetDateTime createdAt, OffsetDateTime startedAt, OffsetDateTime updatedAt,
         OffsetDateTime finishedAt, String lastError, int generation, IndexStrategy indexStrategy,
-        OffsetDateTime indexDroppedAt, OffsetDateTime indexBuildStartedAt, OffsetDateTime indexBuiltAt, Long indexBuildMs) {
+        OffsetDateTime indexDroppedAt, OffsetDateTime indexBuildStartedAt, OffsetDateTime indexBuiltAt, Long indexBuildMs,
+        VectorColumn vectorColumn, Long migrationId) {
 
     /** The run dropped the search index and it is not back yet. */
     boolean indexPending() {

@@ -17,7 +17,9 @@ import io.agroal.api.AgroalDataSource;
 /**
  * Which questions a run's scope covers, as a SQL predicate on {@code questions q}: the one
  * definition the run's creation, the final sweep, the scheduled sweep and the estimate share.
- * STALE takes {@code :model} and {@code :dimensions}. Also counts what a scope covers now.
+ * STALE takes {@code :model} and {@code :dimensions}. Also counts what a scope covers now. On the
+ * online migration's shadow column every scope is "not yet embedded from this text": only the
+ * migration's target writes it, and its type fixes the dimension.
  */
 @ApplicationScoped
 public class ScopeRepository {
@@ -69,7 +71,10 @@ public class ScopeRepository {
         });
     }
 
-    static String predicate(Scope scope) {
+    static String predicate(Scope scope, VectorColumn column) {
+        if (column == VectorColumn.NEXT) {
+            return "q.deleted_at is null and q." + column.contentHash + " is distinct from q.content_hash";
+        }
         return switch (scope) {
             case MISSING -> "q.deleted_at is null and q.embedding is null";
             case STALE -> """
@@ -81,9 +86,18 @@ public class ScopeRepository {
         };
     }
 
-    /** One parsed statement per scope, from a template with one {@code %s} for the predicate. */
+    /** One parsed statement per scope of the live column, from a template with one {@code %s} for the predicate. */
     static Map<Scope, NamedSql> perScope(String template) {
-        return perScope(s -> template.formatted(predicate(s)));
+        return perScope(s -> template.formatted(predicate(s, VectorColumn.EMBEDDING)));
+    }
+
+    /** The same per column and scope; the template's {@code %1$s} is the predicate, {@code %2$s} the column's content hash. */
+    static Map<VectorColumn, Map<Scope, NamedSql>> perColumnAndScope(String template) {
+        Map<VectorColumn, Map<Scope, NamedSql>> out = new EnumMap<>(VectorColumn.class);
+        for (VectorColumn column : VectorColumn.values()) {
+            out.put(column, perScope(s -> template.formatted(predicate(s, column), column.contentHash)));
+        }
+        return out;
     }
 
     static Map<Scope, NamedSql> perScope(Function<Scope, String> sql) {
@@ -95,7 +109,12 @@ public class ScopeRepository {
     }
 
     static NamedSql.Bound bind(NamedSql.Bound statement, Scope scope, String model, int dimensions) throws SQLException {
-        if (scope == Scope.STALE) {
+        return bind(statement, VectorColumn.EMBEDDING, scope, model, dimensions);
+    }
+
+    static NamedSql.Bound bind(NamedSql.Bound statement, VectorColumn column, Scope scope, String model, int dimensions)
+            throws SQLException {
+        if (column == VectorColumn.EMBEDDING && scope == Scope.STALE) {
             statement.set("model", model).set("dimensions", dimensions);
         }
         return statement;

@@ -152,7 +152,8 @@ public class VectorWriter {
         }
     }
 
-    private static Map<VectorColumn, NamedSql> perColumn(String template) {
+    /** One statement per column from a template of {@code %1$s}..{@code %4$s}: vector, model, content hash, embedded at. */
+    static Map<VectorColumn, NamedSql> perColumn(String template) {
         Map<VectorColumn, NamedSql> out = new EnumMap<>(VectorColumn.class);
         for (VectorColumn column : VectorColumn.values()) {
             // column names come from the enum, never from input

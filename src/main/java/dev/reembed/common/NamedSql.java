@@ -139,6 +139,17 @@ public final class NamedSql {
             return each(name, i -> ps.setLong(i, value));
         }
 
+        /** A bigint that may be absent: null binds SQL NULL. */
+        public Bound setNullable(String name, Long value) throws SQLException {
+            return each(name, i -> {
+                if (value == null) {
+                    ps.setNull(i, Types.BIGINT);
+                } else {
+                    ps.setLong(i, value);
+                }
+            });
+        }
+
         public Bound set(String name, int value) throws SQLException {
             return each(name, i -> ps.setInt(i, value));
         }

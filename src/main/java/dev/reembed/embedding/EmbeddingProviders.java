@@ -6,6 +6,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
+import jakarta.annotation.PreDestroy;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import jakarta.inject.Singleton;
 
 import io.github.bucket4j.TimeMeter;
@@ -56,10 +59,13 @@ public class EmbeddingProviders {
 
     private final MeterRegistry meters;
     private final Instance<ProviderCallListener> listeners;
+    private final Instance<EmbeddingRateLimiter> limiterOf;
+    private final Map<String, EmbeddingProvider> others = new ConcurrentHashMap<>();
 
     public EmbeddingProviders(EmbeddingConfig config, TargetConfig target, GeminiConfig gemini, VertexConfig vertex,
             OpenAiConfig openAiConfig, VoyageConfig voyageConfig, BedrockConfig bedrock, ModelRegistry registry,
-            MeterRegistry meters, Instance<ProviderCallListener> listeners) {
+            MeterRegistry meters, Instance<ProviderCallListener> listeners, Instance<EmbeddingRateLimiter> limiterOf) {
+        this.limiterOf = limiterOf;
         this.openAiConfig = openAiConfig;
         this.voyageConfig = voyageConfig;
         this.bedrock = bedrock;
@@ -98,13 +104,29 @@ public class EmbeddingProviders {
     @Produces
     @ApplicationScoped
     EmbeddingProvider provider(EmbeddingRateLimiter limiter) {
+        return build(target.model(), target.dimensions(), limiter);
+    }
+
+    /**
+     * The configured vendor's provider for another model or dimension than {@code reembed.target.*}:
+     * an online migration embeds its shadow column with its target and its live column with its
+     * source. One per (model, dimensions), built on first use and closed at shutdown; all draw from
+     * the one rate limiter.
+     *
+     * @throws dev.reembed.common.ProblemException 400 when the vendor cannot produce it
+     */
+    public EmbeddingProvider forModel(String model, int dimensions) {
+        return others.computeIfAbsent(model + "@" + dimensions, k -> build(model, dimensions, limiterOf.get()));
+    }
+
+    private EmbeddingProvider build(String model, int dimensions, EmbeddingRateLimiter limiter) {
         EmbeddingProvider provider = switch (config.provider()) {
-            case EmbeddingConfig.LOCAL -> new LocalEmbeddingProvider();
-            case EmbeddingConfig.GEMINI -> gemini(limiter);
-            case EmbeddingConfig.VERTEX_AI -> vertex(limiter);
-            case EmbeddingConfig.OPENAI -> openai(limiter);
-            case EmbeddingConfig.VOYAGE -> voyage(limiter);
-            case EmbeddingConfig.BEDROCK -> bedrock(limiter);
+            case EmbeddingConfig.LOCAL -> local(model, dimensions);
+            case EmbeddingConfig.GEMINI -> gemini(limiter, model, dimensions);
+            case EmbeddingConfig.VERTEX_AI -> vertex(limiter, model, dimensions);
+            case EmbeddingConfig.OPENAI -> openai(limiter, model, dimensions);
+            case EmbeddingConfig.VOYAGE -> voyage(limiter, model, dimensions);
+            case EmbeddingConfig.BEDROCK -> bedrock(limiter, model, dimensions);
             default -> throw new IllegalStateException("reembed.embedding.provider must be " + EmbeddingConfig.PROVIDERS);
         };
         return new MeteredEmbeddingProvider(provider, meters);
@@ -115,43 +137,59 @@ public class EmbeddingProviders {
         provider.close();
     }
 
-    private GeminiEmbeddingProvider gemini(EmbeddingRateLimiter limiter) {
-        String key = requireKey(gemini.apiKey(), EmbeddingConfig.GEMINI);
-        ModelSpec spec = registry.validateProvider(EmbeddingConfig.GEMINI, target.model(), target.dimensions());
-        return new GeminiEmbeddingProvider(
-                GeminiClients.create(gemini.baseUrl(), gemini.connectTimeout(), gemini.readTimeout()),
-                key, spec.id(), target.dimensions(), RequestCaps.of(spec, gemini.batchSize()), inputLimit(spec), caller(limiter, new GoogleErrors(), key));
+    @PreDestroy
+    void closeOthers() {
+        others.values().forEach(EmbeddingProvider::close);
+        others.clear();
     }
 
-    private VertexEmbeddingProvider vertex(EmbeddingRateLimiter limiter) {
-        ModelSpec spec = registry.validateProvider(EmbeddingConfig.VERTEX_AI, target.model(), target.dimensions());
+    private EmbeddingProvider local(String model, int dimensions) {
+        LocalEmbeddingProvider local = new LocalEmbeddingProvider();
+        if (!local.model().equals(model) || local.dimensions() != dimensions) {
+            registry.validateProvider(EmbeddingConfig.LOCAL, model, dimensions); // says what the local provider serves
+            throw dev.reembed.common.ProblemException.badRequest("The local provider produces only " + local.model() + " at "
+                    + local.dimensions() + " dimensions");
+        }
+        return local;
+    }
+
+    private GeminiEmbeddingProvider gemini(EmbeddingRateLimiter limiter, String model, int dimensions) {
+        String key = requireKey(gemini.apiKey(), EmbeddingConfig.GEMINI);
+        ModelSpec spec = registry.validateProvider(EmbeddingConfig.GEMINI, model, dimensions);
+        return new GeminiEmbeddingProvider(
+                GeminiClients.create(gemini.baseUrl(), gemini.connectTimeout(), gemini.readTimeout()),
+                key, spec.id(), dimensions, RequestCaps.of(spec, gemini.batchSize()), inputLimit(spec), caller(limiter, new GoogleErrors(), key));
+    }
+
+    private VertexEmbeddingProvider vertex(EmbeddingRateLimiter limiter, String model, int dimensions) {
+        ModelSpec spec = registry.validateProvider(EmbeddingConfig.VERTEX_AI, model, dimensions);
         String project = vertex.project().filter(p -> !p.isBlank()).orElseThrow(() -> new EmbeddingException(
                 EmbeddingException.Code.UNAUTHENTICATED,
                 "reembed.embedding.provider=vertex-ai needs reembed.vertex.project (or GOOGLE_CLOUD_PROJECT)"));
         return new VertexEmbeddingProvider(
                 VertexClients.create(vertex.baseUrl().orElse("https://" + vertex.location() + "-aiplatform.googleapis.com/v1"),
                         vertex.connectTimeout(), vertex.readTimeout()),
-                new AdcAccessTokens(), project, vertex.location(), spec.id(), target.dimensions(),
+                new AdcAccessTokens(), project, vertex.location(), spec.id(), dimensions,
                 vertex.autoTruncate(), inputLimit(spec), caller(limiter, new GoogleErrors(), null));
     }
 
-    private OpenAiEmbeddingProvider openai(EmbeddingRateLimiter limiter) {
+    private OpenAiEmbeddingProvider openai(EmbeddingRateLimiter limiter, String model, int dimensions) {
         String key = requireKey(openAiConfig.apiKey(), EmbeddingConfig.OPENAI);
-        ModelSpec spec = registry.validateProvider(EmbeddingConfig.OPENAI, target.model(), target.dimensions());
+        ModelSpec spec = registry.validateProvider(EmbeddingConfig.OPENAI, model, dimensions);
         return new OpenAiEmbeddingProvider(
                 RestClients.create(OpenAiClient.class, openAiConfig.baseUrl(), openAiConfig.connectTimeout(),
                         openAiConfig.readTimeout()),
-                key, spec, target.dimensions(), openAiConfig.batchSize(), inputLimit(spec),
+                key, spec, dimensions, openAiConfig.batchSize(), inputLimit(spec),
                 caller(limiter, new OpenAiErrors(), key));
     }
 
-    private VoyageEmbeddingProvider voyage(EmbeddingRateLimiter limiter) {
+    private VoyageEmbeddingProvider voyage(EmbeddingRateLimiter limiter, String model, int dimensions) {
         String key = requireKey(voyageConfig.apiKey(), EmbeddingConfig.VOYAGE);
-        ModelSpec spec = registry.validateProvider(EmbeddingConfig.VOYAGE, target.model(), target.dimensions());
+        ModelSpec spec = registry.validateProvider(EmbeddingConfig.VOYAGE, model, dimensions);
         return new VoyageEmbeddingProvider(
                 RestClients.create(VoyageClient.class, voyageConfig.baseUrl(), voyageConfig.connectTimeout(),
                         voyageConfig.readTimeout()),
-                key, spec, target.dimensions(), voyageConfig.batchSize(), inputLimit(spec),
+                key, spec, dimensions, voyageConfig.batchSize(), inputLimit(spec),
                 caller(limiter, new VoyageErrors(), key));
     }
 
@@ -159,11 +197,11 @@ public class EmbeddingProviders {
      * Credentials are found by the AWS SDK's chain on the first call (so the service starts without
      * them); a call without any fails UNAUTHENTICATED naming AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
      */
-    private BedrockEmbeddingProvider bedrock(EmbeddingRateLimiter limiter) {
-        ModelSpec spec = registry.validateProvider(EmbeddingConfig.BEDROCK, target.model(), target.dimensions());
+    private BedrockEmbeddingProvider bedrock(EmbeddingRateLimiter limiter, String model, int dimensions) {
+        ModelSpec spec = registry.validateProvider(EmbeddingConfig.BEDROCK, model, dimensions);
         BedrockRuntimeClient client = BedrockClients.create(bedrock); // refuses a bad region or endpoint with what to set
         String region = client.serviceClientConfiguration().region().id();
-        return new BedrockEmbeddingProvider(client, spec, target.dimensions(), inputLimit(spec),
+        return new BedrockEmbeddingProvider(client, spec, dimensions, inputLimit(spec),
                 !"reject".equals(config.oversizedInput()), bedrock.concurrency(),
                 caller(limiter, new BedrockErrors(spec.id(), region), bedrock.secretAccessKey().orElse(null)));
     }

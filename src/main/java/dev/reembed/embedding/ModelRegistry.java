@@ -115,7 +115,9 @@ public class ModelRegistry {
      * @throws ProblemException 400 naming the provider that would serve the model
      */
     public ModelSpec validateProvider(String embeddingProvider, String model, int dimensions) {
-        ModelSpec spec = validateTarget(model, dimensions);
+        // The model's side only: what a column can index is checked where a column is made (the
+        // schema change, the online migration), and halfvec holds what vector cannot.
+        ModelSpec spec = validateTarget(model, dimensions, VectorColumnType.HALFVEC);
         if (spec.shutDownOn(embeddingProvider).isPresent()) {
             List<String> others = spec.servedBy().stream().filter(spec::servedBy).toList();
             throw ProblemException.badRequest(String.format(

@@ -35,7 +35,7 @@ public class MigrationRepository {
 
     static final String BACKUP_TABLE = "questions_embedding_backup";
     /** Serialises apply and rollback across replicas (pg_advisory_lock key). */
-    static final long LOCK_KEY = 0x7265656d62656431L; // "reembed1"
+    public static final long LOCK_KEY = 0x7265656d62656431L; // "reembed1"
 
     public record QuestionCounts(long total, long withEmbedding, long withoutEmbedding) {
     }

@@ -77,6 +77,7 @@ public class MigrationService {
 
     /** Applies every pending migration; 409 when pre-flight has a FAIL (a running backfill among them). */
     public ApplyResult apply() {
+        catalog.requireNoOnlineMigration("The schema change");
         Preflight p = preflight.run();
         if (!p.ready()) {
             List<Check> failed = p.checks().stream().filter(Check::failed).toList();
@@ -115,6 +116,7 @@ public class MigrationService {
 
     /** Back to vector(source dims) with every backed-up vector; 409 while a backfill runs or when nothing is applied. */
     public RollbackResult rollback() {
+        catalog.requireNoOnlineMigration("The rollback of the schema change");
         repository.activeBackfillRun().ifPresent(id -> {
             throw new ProblemException(new Problem(409, "Conflict",
                     "Backfill run " + id + " is active; cancel it before rolling back").with("activeRunId", id));

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.reembed.common.Transactions;
 import dev.reembed.embedding.Vectors;
+import dev.reembed.schema.MatchFunction;
 import io.agroal.api.AgroalDataSource;
 
 /** Every SQL statement of the application path: store a question, call the search function. */
@@ -79,15 +80,41 @@ public class QuestionRepository {
         });
     }
 
+    private static final String MATCH = "select id, title, content, similarity, solutions from %s(?::vector, ?, ?)";
+
     /** match_questions_with_solutions: the application's search, with the configured hnsw.ef_search for this transaction. */
     public List<QuestionViews.Match> match(float[] query, double threshold, int limit) {
+        return match(query, threshold, limit, false, null, 0).orElseThrow();
+    }
+
+    /**
+     * The same during an online migration: {@code shadow} calls the shadow column's function, and
+     * the query is answered only if the migration's swap count is still {@code swaps} under the
+     * table's ACCESS SHARE lock (held to commit, so no swap commits mid-search); empty when a swap
+     * came between the query's embedding and the search, which the caller embeds again for.
+     */
+    public java.util.Optional<List<QuestionViews.Match>> match(float[] query, double threshold, int limit, boolean shadow,
+            Long migrationId, int swaps) {
         return Transactions.inTransaction(dataSource, "Cannot search", c -> {
+            if (migrationId != null) {
+                try (var st = c.createStatement()) {
+                    st.execute("lock table questions in access share mode");
+                }
+                try (PreparedStatement ps = c.prepareStatement("select swaps from online_migrations where id = ?")) {
+                    ps.setLong(1, migrationId);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (!rs.next() || rs.getInt(1) != swaps) {
+                            return java.util.Optional.<List<QuestionViews.Match>>empty();
+                        }
+                    }
+                }
+            }
             try (PreparedStatement ps = c.prepareStatement("select set_config('hnsw.ef_search', ?, true)")) {
                 ps.setString(1, Integer.toString(config.efSearch()));
                 ps.execute();
             }
             try (PreparedStatement ps = c.prepareStatement(
-                    "select id, title, content, similarity, solutions from match_questions_with_solutions(?::vector, ?, ?)")) {
+                    MATCH.formatted(shadow ? MatchFunction.SHADOW_NAME : MatchFunction.NAME))) {
                 ps.setString(1, Vectors.literal(query));
                 ps.setDouble(2, threshold);
                 ps.setInt(3, limit);
@@ -101,7 +128,7 @@ public class QuestionRepository {
                         out.add(new QuestionViews.Match(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getDouble(4), solutions));
                     }
                 }
-                return out;
+                return java.util.Optional.of(out);
             }
         });
     }

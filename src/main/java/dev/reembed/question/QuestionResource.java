@@ -40,13 +40,22 @@ public class QuestionResource {
 
     @POST
     @Path("/search")
-    public List<QuestionViews.Match> search(@Valid @NotNull QuestionRequests.Search request) {
-        return service.search(request);
+    public Response search(@Valid @NotNull QuestionRequests.Search request) {
+        return matches(service.search(request));
     }
 
     @POST
     @Path("/duplicates")
-    public List<QuestionViews.Match> duplicates(@Valid @NotNull QuestionRequests.Duplicates request) {
-        return service.duplicates(request);
+    public Response duplicates(@Valid @NotNull QuestionRequests.Duplicates request) {
+        return matches(service.duplicates(request));
+    }
+
+    /** The body stays the array of matches; which column answered (and how full it is) go in headers. */
+    private static Response matches(QuestionService.SearchResult result) {
+        var response = Response.ok(result.matches()).header("Reembed-Search-Column", result.column());
+        if (result.coverage() != null) {
+            response.header("Reembed-Coverage", String.format(java.util.Locale.ROOT, "%.4f", result.coverage()));
+        }
+        return response.build();
     }
 }

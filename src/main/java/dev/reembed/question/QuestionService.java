@@ -12,6 +12,8 @@ import dev.reembed.common.ProblemException;
 import dev.reembed.embedding.DocumentText;
 import dev.reembed.embedding.EmbeddingException;
 import dev.reembed.embedding.EmbeddingProvider;
+import dev.reembed.embedding.EmbeddingProviders;
+import dev.reembed.online.EmbeddingLayout;
 import dev.reembed.schema.SchemaCatalog;
 
 /**
@@ -29,23 +31,39 @@ public class QuestionService {
     static final double DUPLICATE_THRESHOLD = 0.8;
     static final int DUPLICATE_LIMIT = 5;
 
+    /** A search's matches, and when the shadow column answered (the live model cannot be served), which and how full. */
+    public record SearchResult(List<QuestionViews.Match> matches, String column, Double coverage) {
+    }
+
     private final QuestionRepository repository;
     private final SchemaCatalog schema;
-    private final EmbeddingProvider provider;
+    private final EmbeddingProvider configured;
+    private final EmbeddingProviders providers;
+    private final EmbeddingLayout layout;
 
-    public QuestionService(QuestionRepository repository, SchemaCatalog schema, EmbeddingProvider provider) {
+    public QuestionService(QuestionRepository repository, SchemaCatalog schema, EmbeddingProvider provider,
+            EmbeddingProviders providers, EmbeddingLayout layout) {
         this.repository = repository;
         this.schema = schema;
-        this.provider = provider;
+        this.configured = provider;
+        this.providers = providers;
+        this.layout = layout;
     }
 
     public QuestionViews.Created create(QuestionRequests.Create request) {
-        requireColumnAtProviderDimensions();
+        EmbeddingLayout.SearchPlan plan = layout.searchPlan();
+        requireColumn(plan);
         List<String> solutions = request.solutions() == null ? List.of() : request.solutions();
         String title = blankToNull(request.title());
         float[] vector = null;
         String error = null;
+        EmbeddingProvider provider = null;
         try {
+            if (!plan.liveServable()) {
+                // The live column's model is shut down: the row waits for the online migration's shadow column.
+                throw new EmbeddingException(EmbeddingException.Code.NOT_FOUND, plan.model() + " can no longer be served");
+            }
+            provider = providerFor(plan.model(), plan.dimensions());
             vector = provider.embedDocuments(List.of(new DocumentText(title, request.content()))).vectors().get(0);
         } catch (EmbeddingException e) {
             if (e.code() == EmbeddingException.Code.INVALID_ARGUMENT || e.code() == EmbeddingException.Code.INPUT_TOO_LONG) {
@@ -55,10 +73,10 @@ public class QuestionService {
             error = e.getMessage();
             LOG.warnf("Question stored without a vector (%s); the sweep will embed it", e.code());
         }
-        QuestionRepository.Stored stored = repository.insert(title, request.content(), solutions, vector, provider.model());
+        QuestionRepository.Stored stored = repository.insert(title, request.content(), solutions, vector, plan.model());
         QuestionViews.Embedding embedding = vector != null
-                ? new QuestionViews.Embedding("EMBEDDED", provider.model(), provider.dimensions(), null)
-                : new QuestionViews.Embedding("PENDING", provider.model(), provider.dimensions(), error);
+                ? new QuestionViews.Embedding("EMBEDDED", plan.model(), plan.dimensions(), null)
+                : new QuestionViews.Embedding("PENDING", plan.model(), plan.dimensions(), error);
         return new QuestionViews.Created(stored.id(), title, request.content(), stored.solutions(), embedding, stored.createdAt());
     }
 
@@ -66,25 +84,54 @@ public class QuestionService {
         return repository.find(id).orElseThrow(() -> ProblemException.notFound("No question " + id));
     }
 
-    public List<QuestionViews.Match> search(QuestionRequests.Search request) {
-        requireColumnAtProviderDimensions();
-        float[] query = embed(() -> provider.embedQueries(List.of(request.query())).vectors().get(0));
-        return repository.match(query, orDefault(request.threshold(), SEARCH_THRESHOLD), orDefault(request.limit(), SEARCH_LIMIT));
+    public SearchResult search(QuestionRequests.Search request) {
+        return match(p -> p.embedQueries(List.of(request.query())).vectors().get(0),
+                orDefault(request.threshold(), SEARCH_THRESHOLD), orDefault(request.limit(), SEARCH_LIMIT));
     }
 
     /** Likely duplicates of a question: embedded as a stored question would be, so the two sides compare like for like. */
-    public List<QuestionViews.Match> duplicates(QuestionRequests.Duplicates request) {
-        requireColumnAtProviderDimensions();
-        float[] doc = embed(() -> provider.embedDocuments(List.of(new DocumentText(blankToNull(request.title()), request.content())))
-                .vectors().get(0));
-        return repository.match(doc, orDefault(request.threshold(), DUPLICATE_THRESHOLD), orDefault(request.limit(), DUPLICATE_LIMIT));
+    public SearchResult duplicates(QuestionRequests.Duplicates request) {
+        return match(p -> p.embedDocuments(List.of(new DocumentText(blankToNull(request.title()), request.content())))
+                .vectors().get(0), orDefault(request.threshold(), DUPLICATE_THRESHOLD), orDefault(request.limit(), DUPLICATE_LIMIT));
     }
 
     private interface Embedding {
+        float[] with(EmbeddingProvider provider);
+    }
+
+    /**
+     * The query embedded with the model of the column the search reads (the source before an online
+     * migration's cutover, the target after), then searched; a swap between the two is seen under
+     * the table lock and the query embedded again with the other model, once.
+     */
+    private SearchResult match(Embedding embedding, double threshold, int limit) {
+        for (int attempt = 0;; attempt++) {
+            EmbeddingLayout.SearchPlan plan = layout.searchPlan();
+            requireColumn(plan);
+            float[] query = embed(() -> embedding.with(providerFor(plan.model(), plan.dimensions())));
+            var found = repository.match(query, threshold, limit, plan.shadow(), plan.migrationId(), plan.swaps());
+            if (found.isPresent()) {
+                Double coverage = plan.coverage() == null ? null : plan.coverage().total() == 0 ? 1.0
+                        : (double) plan.coverage().done() / plan.coverage().total();
+                return new SearchResult(found.get(), plan.shadow() ? "embedding_next" : "embedding", coverage);
+            }
+            if (attempt >= 1) {
+                throw new ProblemException(new Problem(Response.Status.SERVICE_UNAVAILABLE.getStatusCode(), "Service Unavailable",
+                        "The columns were swapped twice during this search; try again"));
+            }
+        }
+    }
+
+    private EmbeddingProvider providerFor(String model, int dimensions) {
+        return model.equals(configured.model()) && dimensions == configured.dimensions()
+                ? configured : providers.forModel(model, dimensions);
+    }
+
+    private interface Call {
         float[] get();
     }
 
-    private static float[] embed(Embedding call) {
+    private static float[] embed(Call call) {
         try {
             return call.get();
         } catch (EmbeddingException e) {
@@ -96,8 +143,10 @@ public class QuestionService {
         }
     }
 
-    private void requireColumnAtProviderDimensions() {
-        schema.requireEmbeddingColumn(provider.dimensions(), provider.model());
+    private void requireColumn(EmbeddingLayout.SearchPlan plan) {
+        if (!plan.shadow()) {
+            schema.requireEmbeddingColumn(plan.dimensions(), plan.model());
+        }
     }
 
     private static String blankToNull(String s) {

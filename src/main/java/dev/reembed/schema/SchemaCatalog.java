@@ -87,6 +87,18 @@ public class SchemaCatalog {
     }
 
     /**
+     * An online migration's second vector column is there (its shadow before the cutover, the
+     * previous column after it): the in-place schema change, its rollback and other backfills wait
+     * until the migration is finalized or rolled back.
+     */
+    public void requireNoOnlineMigration(String what) {
+        if (column("embedding_next").isPresent() || column("embedding_prev").isPresent()) {
+            throw ProblemException.conflict(what + " waits while an online migration is open (see GET /api/migration/online): "
+                    + "finalize it or roll it back first");
+        }
+    }
+
+    /**
      * The guard of every path that writes or searches vectors of {@code dims} dimensions made by
      * {@code model}: 409 while questions.embedding is not vector(dims), with the way out.
      */
