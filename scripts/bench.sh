@@ -6,10 +6,13 @@
 #
 #   scripts/bench.sh [--rows N] [-Dbench.phases=quota,unthrottled,index,search ...]
 #   scripts/bench.sh --limiter [-Dbench.limiterQuota=1200,600 ...]
+#   scripts/bench.sh --online [--rows N] [-Dbench.searchesPerSecond=25 ...]
 #
 # --rows N (default 100000, up to 1000000); other -Dbench.* keys are in BackfillBench's javadoc.
 # --limiter runs AdaptiveLimiterBench instead (the adaptive limiter against untold quotas of 600 and 300, ~10 min;
 # results target/bench/results-limiter.txt; its -Dbench.* keys are in its javadoc).
+# --online runs OnlineMigrationBench (issue 15: 1536 vector -> 3072 halfvec with searches all along;
+# results target/bench/results-online-<rows>.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +22,7 @@ ARGS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --limiter) BENCH=AdaptiveLimiterBench; shift ;;
+    --online) BENCH=OnlineMigrationBench; shift ;;
     --rows) ROWS="$2"; shift 2 ;;
     --rows=*) ROWS="${1#--rows=}"; shift ;;
     *) ARGS+=("$1"); shift ;;
