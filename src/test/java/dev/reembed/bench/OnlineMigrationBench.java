@@ -52,6 +52,7 @@ class OnlineMigrationBench {
     private final int searchesPerSecond = Integer.getInteger("bench.searchesPerSecond", 25);
     private final long latencyMs = Long.getLong("bench.latencyMs", 50);
     private final int baselineSeconds = Integer.getInteger("bench.baselineSeconds", 30);
+    private final int concurrency = Integer.getInteger("bench.concurrency", 4);
     private Path out;
 
     /** One search: when, in which phase, how long, and whether it answered. */
@@ -89,7 +90,7 @@ class OnlineMigrationBench {
 
                 long m0 = System.nanoTime();
                 post(service, "/api/migration/online", "{\"model\":\"gemini-embedding-001\",\"dimensions\":3072,\"batchSize\":100,"
-                        + "\"concurrency\":4}", 202);
+                        + "\"concurrency\":" + concurrency + "}", 202);
                 JsonNode ready = followPhases(service, "READY");
                 report(String.format(Locale.ROOT, "shadow: backfilled and indexed in %.1f s; HNSW halfvec(3072) build %.1f s",
                         (System.nanoTime() - m0) / 1e9, ready.path("index").path("buildSeconds").asDouble()));
@@ -104,9 +105,9 @@ class OnlineMigrationBench {
                 post(service, "/api/migration/online/finalize", "", 200);
                 phase.set("after");
                 Thread.sleep(5000);
-                load.shutdownNow();
-                locks.shutdownNow();
+                load.shutdown(); // the periodic task stops; searches in flight complete (an interrupt would count as a failure)
                 load.awaitTermination(30, TimeUnit.SECONDS);
+                locks.shutdownNow();
                 report("sizes after finalize: " + sizes(db));
                 summarise();
             }
@@ -164,14 +165,16 @@ class OnlineMigrationBench {
         return load;
     }
 
-    /** Every 20 ms: the longest wait on a heavyweight lock among the service's backends, per phase. */
+    /** Every 20 ms: the longest wait on a lock among the searches' statements, per phase. */
     private ScheduledExecutorService startLockSampler(ScratchDatabase db) throws SQLException {
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
         Connection c = db.connect();
         sampler.scheduleAtFixedRate(() -> {
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
                     select coalesce(max(extract(epoch from clock_timestamp() - state_change) * 1000), 0)
-                    from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()""")) {
+                    from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()
+                      and (query like 'lock table questions in access share mode%' or query like '%match_questions_with_solutions(%'
+                           or query like '%reembed_match_next(%')""")) {
                 rs.next();
                 longestLockWait.merge(phase.get(), rs.getDouble(1), Math::max);
             } catch (SQLException e) {
