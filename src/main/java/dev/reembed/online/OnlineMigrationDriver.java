@@ -42,12 +42,14 @@ public class OnlineMigrationDriver {
     private final OnlineMigrationService service;
     private final RunRepository runs;
     private final ModelRegistry registry;
+    private final EmbeddingLayout layout;
     private final OnlineConfig config;
     private final HnswIndex hnsw;
 
     public OnlineMigrationDriver(AgroalDataSource dataSource, OnlineMigrationRepository migrations, ShadowSchemaRepository shadow,
-            OnlineMigrationService service, RunRepository runs, ModelRegistry registry, OnlineConfig config,
-            MigrationConfig migration) {
+            OnlineMigrationService service, RunRepository runs, ModelRegistry registry, EmbeddingLayout layout,
+            OnlineConfig config, MigrationConfig migration) {
+        this.layout = layout;
         this.dataSource = dataSource;
         this.migrations = migrations;
         this.shadow = shadow;
@@ -93,6 +95,7 @@ public class OnlineMigrationDriver {
                 case BACKFILLING -> afterBackfill(m);
                 case INDEXING -> buildIndex(m);
                 case READY -> keepCurrent(m);
+                case CUT_OVER -> keepLiveCurrent(m);
                 default -> {
                 }
             }
@@ -144,12 +147,34 @@ public class OnlineMigrationDriver {
         }
     }
 
+    /**
+     * While a migration is open the service's own backfills of the live column wait (and after the
+     * cutover reembed.target.* may not name its model yet), so the migration keeps the live column
+     * current itself: rows created or edited since get a run of the live model, when it can be served.
+     */
+    private void keepLiveCurrent(OnlineMigrationRow m) {
+        OnlineMigrationRow.Side live = m.live();
+        if (!layout.servable(live.model()) || runs.activeRun().isPresent() || migrations.liveStaleCount(live.model()) == 0) {
+            return;
+        }
+        try {
+            var spec = registry.find(live.model()).orElseThrow();
+            RunRow run = runs.createRun(live.model(), live.dimensions(), Scope.STALE, m.batchSize(), m.concurrency(),
+                    spec.pricePerMillionTokens(), "online-migration", IndexStrategy.KEEP, VectorColumn.EMBEDDING, m.id());
+            LOG.infof("Online migration %d: run %d embeds %d rows of the live column", m.id(), run.id(), run.total());
+        } catch (ActiveRunExists e) {
+            // another replica or an operator started one meanwhile
+        }
+    }
+
     /** READY: rows created or edited since go back to the run; with autoCutover, the switch once all is current. */
     private void keepCurrent(OnlineMigrationRow m) {
         RunRow run = runs.findRun(m.backfillRunId()).orElseThrow();
         if (run.status() == RunStatus.COMPLETED) {
             try {
-                runs.reopenForChanges(run.id());
+                if (runs.reopenForChanges(run.id()) == 0) {
+                    keepLiveCurrent(m);
+                }
             } catch (ActiveRunExists e) {
                 return; // a run of the live column is on; the shadow's turn comes after it
             }

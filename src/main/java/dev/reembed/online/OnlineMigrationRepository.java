@@ -80,6 +80,9 @@ public class OnlineMigrationRepository {
             from questions where deleted_at is null""");
     private static final NamedSql STALE_COUNT = NamedSql.of("""
             select count(*) from questions where deleted_at is null and embedding_next_content_hash is distinct from content_hash""");
+    private static final NamedSql LIVE_STALE = NamedSql.of("""
+            select count(*) from questions where deleted_at is null
+              and (embedding is null or embedding_model is distinct from :model or embedding_content_hash is distinct from content_hash)""");
     private static final NamedSql STALE_ROWS = NamedSql.of("""
             select id, title, content, content_hash from questions
             where deleted_at is null and embedding_next_content_hash is distinct from content_hash order by id limit :limit""");
@@ -172,6 +175,17 @@ public class OnlineMigrationRepository {
             return rs.getLong(1);
         } catch (SQLException e) {
             throw new IllegalStateException("Cannot count the shadow column's stale rows", e);
+        }
+    }
+
+    /** Rows whose live vector is missing, of another model, or made from another text. */
+    public long liveStaleCount(String model) {
+        try (Connection c = dataSource.getConnection(); var ps = LIVE_STALE.prepare(c).set("model", model);
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot count the live column's stale rows", e);
         }
     }
 

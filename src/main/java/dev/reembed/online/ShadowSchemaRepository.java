@@ -165,6 +165,8 @@ public class ShadowSchemaRepository {
             long asked = System.nanoTime();
             st.execute("lock table questions in access exclusive mode");
             long granted = System.nanoTime();
+            requireRunIdle(c, m);
+            endLiveRuns(st, m);
             for (TopUp t : topUps) {
                 try (var ps = TOP_UP.prepare(c)) {
                     ps.set("vec", new PGvector(t.vector()).getValue()).set("model", m.target().model()).set("hash", t.contentHash())
@@ -197,6 +199,7 @@ public class ShadowSchemaRepository {
             long asked = System.nanoTime();
             st.execute("lock table questions in access exclusive mode");
             long granted = System.nanoTime();
+            endLiveRuns(st, m);
             rename(st, LIVE, NEXT);
             rename(st, PREV, LIVE);
             st.execute("alter index " + HnswIndex.NAME + " rename to " + HnswIndex.SHADOW_NAME);
@@ -240,6 +243,34 @@ public class ShadowSchemaRepository {
     }
 
     // --- helpers -------------------------------------------------------------------------------
+
+    /**
+     * A run keeping the live column current embeds with the live model: after a swap the live column
+     * holds the other one, so such a run ends in the swap's transaction (its writes in flight, which
+     * wait for the table lock, then see it cancelled and write nothing).
+     */
+    private static void endLiveRuns(Statement st, OnlineMigrationRow m) throws SQLException {
+        st.executeUpdate("update backfill_runs set status = 'CANCELLED', finished_at = now(), updated_at = now(), "
+                + "last_error = 'the online migration swapped the columns' where migration_id = " + m.id()
+                + " and vector_column = 'embedding' and status in ('QUEUED','RUNNING','PAUSED')");
+    }
+
+    /**
+     * The shadow's run must be idle for the swap: a write of embedding_next after the renames would
+     * fail. Its row is locked to commit, so the driver cannot re-open it meanwhile.
+     */
+    private static void requireRunIdle(Connection c, OnlineMigrationRow m) throws SQLException {
+        if (m.backfillRunId() == null) {
+            return;
+        }
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("select status from backfill_runs where id = " + m.backfillRunId() + " for update")) {
+            if (rs.next() && List.of("QUEUED", "RUNNING", "PAUSED").contains(rs.getString(1))) {
+                throw dev.reembed.common.ProblemException.conflict("Run " + m.backfillRunId() + " was re-opened for rows changed "
+                        + "meanwhile; cut over when it has completed");
+            }
+        }
+    }
 
     private interface Work<T> {
         T run(Connection c, Statement st) throws SQLException;

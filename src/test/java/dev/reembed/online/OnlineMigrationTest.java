@@ -121,6 +121,9 @@ class OnlineMigrationTest {
         List<Long> after = hits("rotate a PDF page");
         assertThat(after).as("the target answers: the query is embedded at 3072").contains(created);
         assertThat(lastQueryDimensions()).isEqualTo(3072);
+        // edited after the cutover: the migration keeps the live (target) column current itself
+        TestDb.exec(db, "update questions set content = content || ' (edited again)' where id = 9");
+        awaitRow("select embedding_content_hash = content_hash and vector_dims(embedding) = 3072 from questions where id = 9");
 
         JsonPath back = given().post("/api/migration/online/rollback").then().statusCode(200).extract().jsonPath();
         assertThat(back.getString("phase")).isEqualTo("READY");
@@ -167,6 +170,10 @@ class OnlineMigrationTest {
     private int lastQueryDimensions() {
         var requests = fake.requests();
         return requests.get(requests.size() - 1).path("requests").path(0).path("outputDimensionality").asInt();
+    }
+
+    private void awaitRow(String sql) {
+        await(() -> JsonPath.from("{\"ok\": " + "t".equals(TestDb.string(db, sql)) + "}"), j -> j.getBoolean("ok"));
     }
 
     private JsonPath awaitPhase(String phase) {
