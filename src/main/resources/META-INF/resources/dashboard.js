@@ -160,6 +160,7 @@ function renderButtons() {
   show('apply', true, state.migration && state.migration.pending && state.migration.pending.length > 0);
   show('rollback', true, state.migration && state.migration.backup && state.migration.backup.present);
   document.querySelectorAll('#start-form button').forEach((b) => { b.disabled = state.busy || (run && ACTIVE.includes(run.status)); });
+  if (typeof renderOnlineButtons === 'function') renderOnlineButtons(); // online-migration.js
 }
 
 async function loadFailures(run) {

@@ -207,7 +207,85 @@ class DashboardBrowserTest {
         assertThat(text("run-counts")).isEqualTo("80 / 80");
     }
 
-    /** The HTTP status of every request the page made to a path (Resource Timing). */
+    /**
+     * The online migration panel: none yet, a refused start's detail, a start from the form that moves
+     * through its phases, a rollback behind its confirmation. Start and rollback only: this profile's
+     * database is shared with other classes, and a rollback before the cutover restores its schema.
+     */
+    @Test
+    void anOnlineMigrationStartedFromThePageMovesThroughItsPhasesAndIsRolledBack() throws IOException {
+        seed(40);
+        Files.createDirectories(SCREENSHOT.getParent());
+        FakeGeminiApi.Gate gate = fake.holdNext(); // the shadow's first batch waits: BACKFILLING stands still to be seen
+        try {
+            open("");
+            waitFor(Duration.ofSeconds(10), b -> visible("om-none") && visible("om-start-form"));
+            assertThat(text("om-none")).isEqualTo("No online migration.");
+            type("om-model", "gemini-embedding-001");
+            type("om-dimensions", "3072");
+            new Select(el("om-storage")).selectByVisibleText("VECTOR");
+            el("om-start-form").findElement(By.tagName("button")).click();
+            assertThat(confirm()).contains("gemini-embedding-001 at 3072 d (vector)");
+            el("confirm-ok").click();
+            // the 400's problem detail, as the service words it
+            waitFor(Duration.ofSeconds(10), b -> visible("message") && text("message").startsWith("Start online migration failed:")
+                    && text("message").contains("halfvec"));
+            assertThat(visible("om")).as("nothing started").isFalse();
+
+            new Select(el("om-storage")).selectByVisibleText("AUTO");
+            el("om-start-form").findElement(By.tagName("button")).click();
+            assertThat(confirm()).contains("you cut over when it is ready");
+            el("confirm-ok").click();
+            waitFor(Duration.ofSeconds(20), b -> text("om-phase").equals("BACKFILLING") && text("om-coverage-text").startsWith("0 / 40 rows"));
+            assertThat(text("om-source")).isEqualTo("gemini-embedding-001 · 1536 d · vector");
+            assertThat(text("om-target")).isEqualTo("gemini-embedding-001 · 3072 d · halfvec");
+            assertThat(text("om-index")).isEqualTo("waits for the backfill");
+            assertThat(text("om-live")).isEqualTo("the current column");
+            assertThat(step("PREPARED").getDomAttribute("class")).isEqualTo("done");
+            assertThat(step("BACKFILLING").getDomAttribute("aria-current")).isEqualTo("step");
+            assertThat(visible("om-start-form")).as("no second start while one is open").isFalse();
+            assertThat(el("om-cutover").isEnabled()).as("no cutover before READY").isFalse();
+            assertThat(el("om-finalize").isEnabled()).isFalse();
+
+            gate.pass();
+            waitFor(Duration.ofSeconds(60), b -> text("om-phase").equals("READY"));
+            assertThat(text("om-coverage-text")).isEqualTo("40 / 40 rows (100.0%)");
+            assertThat(text("om-index")).startsWith("built");
+            assertThat(text("om-switch")).isEqualTo("none yet");
+            assertThat(el("om-cutover").isEnabled()).as("cutover offered in READY").isTrue();
+            assertThat(el("om-finalize").isEnabled()).as("finalize only after the cutover").isFalse();
+            Files.copy(el("online").getScreenshotAs(OutputType.FILE).toPath(),
+                    SCREENSHOT.resolveSibling("dashboard-online.png"), StandardCopyOption.REPLACE_EXISTING);
+
+            el("om-rollback").click();
+            assertThat(confirm()).contains("is dropped");
+            el("confirm-ok").click();
+            waitFor(Duration.ofSeconds(30), b -> text("om-phase").equals("ROLLED_BACK") && visible("om-start-form"));
+            assertThat(step("ROLLED_BACK").getDomAttribute("class")).isEqualTo("current end");
+            assertThat(step("FINALIZED").getDomAttribute("class")).isEqualTo("skipped");
+            assertThat(visible("om-rollback")).isFalse();
+            assertThat(TestDb.number(db, "select count(*) from pg_attribute where attrelid = 'questions'::regclass "
+                    + "and attname = 'embedding_next' and not attisdropped")).as("the shadow column is gone").isZero();
+            assertThat(resourceStatuses("/api/migration/online")).as("polled: none, then the migration").contains(404L, 200L);
+        } finally {
+            gate.pass();
+            if (given().get("/api/migration/online").then().extract().statusCode() == 200
+                    && !List.of("ROLLED_BACK", "FINALIZED").contains(given().get("/api/migration/online").path("phase"))) {
+                given().post("/api/migration/online/rollback"); // leave the shared database at its schema
+            }
+        }
+    }
+
+    /** Waits for the confirmation dialog and returns its text. */
+    private String confirm() {
+        waitFor(Duration.ofSeconds(5), b -> visible("confirm"));
+        return text("confirm-text");
+    }
+
+    private WebElement step(String phase) {
+        return el("om-steps").findElement(By.cssSelector("li[data-phase='" + phase + "']"));
+    }
+
     @Test
     void aViewerSeesTheRunButCannotAct() {
         seed(60);
@@ -232,6 +310,7 @@ class DashboardBrowserTest {
         }
     }
 
+    /** The HTTP status of every request the page made to a path (Resource Timing). */
     @SuppressWarnings("unchecked")
     private static List<Object> resourceStatuses(String path) {
         return (List<Object>) ((JavascriptExecutor) browser).executeScript(
