@@ -104,6 +104,10 @@ public class EmbeddingProviders {
     @Produces
     @ApplicationScoped
     EmbeddingProvider provider(EmbeddingRateLimiter limiter) {
+        if (EmbeddingConfig.LOCAL.equals(config.provider())) {
+            // The offline default serves its one model whatever the target: the start-up check warns about it.
+            return new MeteredEmbeddingProvider(new LocalEmbeddingProvider(), meters);
+        }
         return build(target.model(), target.dimensions(), limiter);
     }
 

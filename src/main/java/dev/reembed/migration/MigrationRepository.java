@@ -9,12 +9,17 @@ import java.sql.SQLException;
 import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
+
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationVersion;
 
 import dev.reembed.common.Transactions;
 import dev.reembed.schema.HnswIndex;
@@ -48,10 +53,63 @@ public class MigrationRepository {
 
     private static final SqlTemplate ROLLBACK = SqlTemplate.load("V3_rollback.sql");
 
-    private final AgroalDataSource dataSource;
+    static final String HISTORY = "flyway_schema_history";
+    static final MigrationVersion V3 = MigrationVersion.fromVersion("3");
+    /** installed_by of a V3 history row written by {@link #markV3Applied}, not by Flyway running V3. */
+    public static final String V3_MARKED_BY = "reembed (V3 not run by Flyway)";
 
-    public MigrationRepository(AgroalDataSource dataSource) {
+    private final AgroalDataSource dataSource;
+    private final Flyway flyway;
+
+    public MigrationRepository(AgroalDataSource dataSource, Flyway flyway) {
         this.dataSource = dataSource;
+        this.flyway = flyway;
+    }
+
+    /** Whether Flyway's history has V3 (applied by Flyway, or marked by {@link #markV3Applied}). */
+    public static boolean isV3Recorded(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select 1 from " + HISTORY + " where version = ?")) {
+            ps.setString(1, V3.getVersion());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /**
+     * Records V3 as applied in Flyway's history, on the caller's connection and in its transaction,
+     * for a schema change made without V3's script (an online cutover while V3 is pending). The row
+     * carries Flyway's own description, script and checksum of V3, so Flyway validates it and never
+     * runs V3; {@code installed_by} is {@link #V3_MARKED_BY}. The caller holds {@link #LOCK_KEY}.
+     * Does nothing when V3 is recorded already; returns whether a row was written.
+     */
+    public boolean markV3Applied(Connection c, int executionMillis) throws SQLException {
+        MigrationInfo v3 = Arrays.stream(FlywaySetup.latest(flyway).info().all())
+                .filter(i -> V3.equals(i.getVersion())).findFirst()
+                .orElseThrow(() -> new IllegalStateException("Flyway does not resolve V3 (db/migration/V3__*.sql)"));
+        // One statement: the next rank, and nothing when a V3 row exists.
+        try (PreparedStatement ps = c.prepareStatement("insert into " + HISTORY
+                + " (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)"
+                + " select rank, ?, ?, 'SQL', ?, ?, ?, ?, true"
+                + " from (select coalesce(max(installed_rank), 0) + 1 as rank from " + HISTORY + ") next"
+                + " where not exists (select 1 from " + HISTORY + " where version = ?)")) {
+            ps.setString(1, V3.getVersion());
+            ps.setString(2, v3.getDescription());
+            ps.setString(3, v3.getScript());
+            ps.setObject(4, v3.getChecksum(), java.sql.Types.INTEGER);
+            ps.setString(5, V3_MARKED_BY);
+            ps.setInt(6, executionMillis);
+            ps.setString(7, V3.getVersion());
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** Removes V3 from Flyway's history on the caller's connection (an online swap-back of a migration that marked it). */
+    public static boolean unmarkV3(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("delete from " + HISTORY + " where version = ?")) {
+            ps.setString(1, V3.getVersion());
+            return ps.executeUpdate() > 0;
+        }
     }
 
     public boolean questionsTableExists() {

@@ -74,9 +74,13 @@ public class EmbeddingLayout {
     public SearchPlan searchPlan() {
         var open = migrations.open();
         if (open.isEmpty()) {
-            var live = liveWithoutMigration();
-            String model = live.map(OnlineMigrationRow.Side::model).orElse(target.model());
-            int dims = live.map(OnlineMigrationRow.Side::dimensions).orElse(target.dimensions());
+            // The finalized migration's target while the column still has its type; otherwise the
+            // configured target, and the column guard answers 409 while the column is not at it.
+            var column = catalog.embeddingColumn().filter(c -> c.storage() != null);
+            var finalized = migrations.lastFinalized().map(OnlineMigrationRow::target).filter(t -> column.isPresent()
+                    && t.dimensions() == column.get().dimensions() && t.type() == column.get().storage());
+            String model = finalized.map(OnlineMigrationRow.Side::model).orElse(target.model());
+            int dims = finalized.map(OnlineMigrationRow.Side::dimensions).orElse(target.dimensions());
             return new SearchPlan(model, dims, MatchFunction.NAME, null, 0, false, null, servable(model));
         }
         OnlineMigrationRow m = open.get();

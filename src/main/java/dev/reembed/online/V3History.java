@@ -1,39 +1,46 @@
 package dev.reembed.online;
 
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import dev.reembed.migration.MigrationRepository;
+
 /**
  * Flyway's view of an online move from the pre-change column (V3 still pending, start-target=2):
- * after the cutover questions.embedding is no longer vector(768), so V3 must count as applied, or
- * a later start with start-target=latest would run it on the new column. The swap back undoes it.
+ * after the cutover questions.embedding is no longer the source's vector(768), so V3 must count as
+ * applied, or a later start with start-target=latest would run it on the new column. The cutover
+ * records it (and the migration remembers that it did); the swap back takes the record away again.
  */
 @ApplicationScoped
 public class V3History {
 
+    private final MigrationRepository migration;
+
+    public V3History(MigrationRepository migration) {
+        this.migration = migration;
+    }
+
     ShadowSchemaRepository.InLock forCutover(OnlineMigrationRow m) {
         return c -> {
-            if (!v3Applied(c)) {
-                throw new IllegalStateException("An online migration from the pre-change schema (V3 pending) cannot cut over yet: "
-                        + "apply the schema change first");
+            if (!MigrationRepository.isV3Recorded(c) && migration.markV3Applied(c, 0)) {
+                mark(c, m, true);
             }
         };
     }
 
     ShadowSchemaRepository.InLock forSwapBack(OnlineMigrationRow m) {
         return c -> {
+            if (m.markedV3() && MigrationRepository.unmarkV3(c)) {
+                mark(c, m, false);
+            }
         };
     }
 
-    static boolean v3Applied(Connection c) throws SQLException {
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("select count(*) from flyway_schema_history where version = '3' and success")) {
-            rs.next();
-            return rs.getLong(1) > 0;
+    private static void mark(java.sql.Connection c, OnlineMigrationRow m, boolean marked) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.executeUpdate("update online_migrations set marked_v3 = " + marked + " where id = " + m.id());
         }
     }
 }

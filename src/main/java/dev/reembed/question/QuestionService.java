@@ -108,6 +108,11 @@ public class QuestionService {
         for (int attempt = 0;; attempt++) {
             EmbeddingLayout.SearchPlan plan = layout.searchPlan();
             requireColumn(plan);
+            if (!plan.liveServable() && !plan.shadow()) {
+                throw ProblemException.conflict("questions.embedding holds " + plan.model() + " vectors, and that model can no "
+                        + "longer be served: queries cannot be embedded for it. Move the store (POST /api/migration/online, "
+                        + "or POST /api/migration/apply and a backfill).");
+            }
             float[] query = embed(() -> embedding.with(providerFor(plan.model(), plan.dimensions())));
             var found = repository.match(query, threshold, limit, plan.shadow(), plan.migrationId(), plan.swaps());
             if (found.isPresent()) {
