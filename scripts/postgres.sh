@@ -161,8 +161,9 @@ ensure_db "$DB" "$DB_USER" "$DB_PASSWORD"
 if [ -n "$FRESH_TEST_DB" ]; then
   log "dropping the test database $TEST_DB for a fresh start"
   psql_super -qc "drop database if exists \"$TEST_DB\" with (force)" postgres
-  # scratch databases a killed test run may have left behind
-  for scratch in $(psql_super -Atqc "select datname from pg_database where datname like 'reembed_scratch_%'" postgres); do
+  # scratch databases a killed test run of this test database left behind (${TEST_DB}_scratch_*);
+  # those of other test databases on the server belong to runs that may still be going
+  for scratch in $(psql_super -Atqc "select datname from pg_database where starts_with(datname, '${TEST_DB}_scratch_')" postgres); do
     psql_super -qc "drop database if exists \"$scratch\" with (force)" postgres
   done
 fi

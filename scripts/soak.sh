@@ -55,7 +55,7 @@ psql_soak() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_
 # autovacuum worker busy on it after the soak's writes, which the test role may not otherwise do.
 psql_soak -c "grant pg_signal_backend to \"${REEMBED_TEST_DB_USER:-reembed_test}\""
 # Scratch databases an interrupted soak left behind (nobody else uses this cluster).
-for db in $(psql_soak -Atc "select datname from pg_database where datname like 'reembed_scratch_%'"); do
+for db in $(psql_soak -Atc "select datname from pg_database where datname like '%\\_scratch\\_%'"); do
   psql_soak -c "drop database \"$db\" with (force)"
 done
 

@@ -70,18 +70,35 @@ public class EmbeddingLayout {
         return Optional.of(new OnlineMigrationRow.Side(model, dims, type));
     }
 
+    /**
+     * What questions.embedding should hold: the open migration's live side; else the last finalized
+     * migration's target while the column still has its type; else the configured target (which a
+     * column still at the source does not hold yet: the column guard and verification say so).
+     */
+    public OnlineMigrationRow.Side expectedLive() {
+        var open = migrations.open();
+        if (open.isPresent()) {
+            return open.get().live();
+        }
+        var column = catalog.embeddingColumn().filter(c -> c.storage() != null);
+        return migrations.lastFinalized().map(OnlineMigrationRow::target).filter(t -> column.isPresent()
+                && t.dimensions() == column.get().dimensions() && t.type() == column.get().storage())
+                .orElseGet(() -> new OnlineMigrationRow.Side(target.model(), target.dimensions(),
+                        VectorColumnType.forDimensions(target.dimensions())));
+    }
+
+    /** What the shadow column embedding_next holds while an open migration has one (before its cutover). */
+    public Optional<OnlineMigrationRow.Side> shadow() {
+        return migrations.open().filter(m -> m.swaps() % 2 == 0 && m.closing() == null && m.phase() != OnlinePhase.CUT_OVER)
+                .map(OnlineMigrationRow::target);
+    }
+
     /** What a search (or a duplicate check) embeds with and which function it calls. */
     public SearchPlan searchPlan() {
         var open = migrations.open();
         if (open.isEmpty()) {
-            // The finalized migration's target while the column still has its type; otherwise the
-            // configured target, and the column guard answers 409 while the column is not at it.
-            var column = catalog.embeddingColumn().filter(c -> c.storage() != null);
-            var finalized = migrations.lastFinalized().map(OnlineMigrationRow::target).filter(t -> column.isPresent()
-                    && t.dimensions() == column.get().dimensions() && t.type() == column.get().storage());
-            String model = finalized.map(OnlineMigrationRow.Side::model).orElse(target.model());
-            int dims = finalized.map(OnlineMigrationRow.Side::dimensions).orElse(target.dimensions());
-            return new SearchPlan(model, dims, MatchFunction.NAME, null, 0, false, null, servable(model));
+            OnlineMigrationRow.Side live = expectedLive();
+            return new SearchPlan(live.model(), live.dimensions(), MatchFunction.NAME, null, 0, false, null, servable(live.model()));
         }
         OnlineMigrationRow m = open.get();
         OnlineMigrationRow.Side live = m.live();

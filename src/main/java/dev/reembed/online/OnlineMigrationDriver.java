@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -16,9 +17,12 @@ import dev.reembed.backfill.RunRow;
 import dev.reembed.backfill.RunStatus;
 import dev.reembed.backfill.Scope;
 import dev.reembed.backfill.VectorColumn;
+import dev.reembed.common.Check;
 import dev.reembed.embedding.ModelRegistry;
 import dev.reembed.migration.MigrationConfig;
 import dev.reembed.schema.HnswIndex;
+import dev.reembed.verification.VerificationReport;
+import dev.reembed.verification.VerificationService;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.scheduler.Scheduled;
 
@@ -45,10 +49,14 @@ public class OnlineMigrationDriver {
     private final EmbeddingLayout layout;
     private final OnlineConfig config;
     private final HnswIndex hnsw;
+    private final VerificationService verification;
+    /** The migration and run state autoCutover last verified (this replica). */
+    private volatile String verifiedState;
 
     public OnlineMigrationDriver(AgroalDataSource dataSource, OnlineMigrationRepository migrations, ShadowSchemaRepository shadow,
             OnlineMigrationService service, RunRepository runs, ModelRegistry registry, EmbeddingLayout layout,
-            OnlineConfig config, MigrationConfig migration) {
+            OnlineConfig config, MigrationConfig migration, VerificationService verification) {
+        this.verification = verification;
         this.layout = layout;
         this.dataSource = dataSource;
         this.migrations = migrations;
@@ -179,8 +187,32 @@ public class OnlineMigrationDriver {
                 return; // a run of the live column is on; the shadow's turn comes after it
             }
         }
-        if (m.autoCutover() && runs.findRun(run.id()).orElseThrow().status() == RunStatus.COMPLETED && run.failed() == 0) {
-            service.cutover(false);
+        RunRow now = runs.findRun(run.id()).orElseThrow();
+        if (m.autoCutover() && now.status() == RunStatus.COMPLETED && now.failed() == 0) {
+            autoCutover(m, now);
         }
+    }
+
+    /**
+     * autoCutover switches only when the shadow column's verification passes. Verification scans
+     * and searches the table, so it runs once per state of the run (not every poll): a FAIL holds the
+     * migration READY with the failed checks in lastError until rows change or an operator cuts over.
+     */
+    private void autoCutover(OnlineMigrationRow m, RunRow run) {
+        String state = m.id() + ":" + m.swaps() + ":" + run.generation(); // each re-opening of the run is a new generation
+        if (state.equals(verifiedState)) {
+            return;
+        }
+        VerificationReport report = verification.verify(new VerificationService.Options(null, 0, null, null, null, true));
+        verifiedState = state;
+        if (report.status() == Check.Status.FAIL) {
+            String failed = report.checks().stream().filter(Check::failed).map(c -> c.name() + ": " + c.detail())
+                    .collect(Collectors.joining("; "));
+            migrations.noteError(m.id(), "autoCutover holds: GET /api/verification?column=next FAILs (" + failed
+                    + "); cut over with POST /api/migration/online/cutover, or it is verified again when rows change");
+            LOG.warnf("Online migration %d: autoCutover holds, the shadow column's verification failed: %s", m.id(), failed);
+            return;
+        }
+        service.cutover(false);
     }
 }

@@ -223,6 +223,9 @@ public class ShadowSchemaRepository {
     public void dropShadow(OnlineMigrationRow m, Duration lockTimeout) {
         dropConcurrently(HnswIndex.SHADOW_NAME);
         inLockedTransaction("Cannot drop the shadow column", lockTimeout, (c, st) -> {
+            if (alreadyIn(c, m.id(), "ROLLED_BACK")) {
+                return null; // the request and the driver both carry a closing on: the first one did it
+            }
             st.execute("alter table questions " + dropColumns(NEXT));
             st.execute(MatchFunction.dropDdl(MatchFunction.SHADOW_NAME));
             moved(c, "update online_migrations set phase = 'ROLLED_BACK', updated_at = now() where id = " + m.id()
@@ -235,6 +238,9 @@ public class ShadowSchemaRepository {
     public void dropPrevious(OnlineMigrationRow m, Duration lockTimeout) {
         dropConcurrently(PREV_INDEX);
         inLockedTransaction("Cannot drop the previous column", lockTimeout, (c, st) -> {
+            if (alreadyIn(c, m.id(), "FINALIZED")) {
+                return null;
+            }
             st.execute("alter table questions " + dropColumns(PREV));
             moved(c, "update online_migrations set phase = 'FINALIZED', updated_at = now() where id = " + m.id()
                     + " and phase = 'CUT_OVER'", m.id(), "FINALIZED", null);
@@ -303,6 +309,17 @@ public class ShadowSchemaRepository {
 
     private static String dropColumns(List<String> columns) {
         return String.join(", ", columns.stream().map(c -> "drop column if exists " + c).toList());
+    }
+
+    /** Whether the migration reached {@code phase} already (read under the migration lock the closings hold). */
+    private static boolean alreadyIn(Connection c, long id, String phase) throws SQLException {
+        try (var ps = c.prepareStatement("select phase = ? from online_migrations where id = ?")) {
+            ps.setString(1, phase);
+            ps.setLong(2, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
     }
 
     /** The phase update (ids and numbers only) and its step; a row that did not move rolls everything back. */

@@ -12,7 +12,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.agroal.api.AgroalDataSource;
 
-/** Every SQL statement of the verification report. */
+/**
+ * Every SQL statement of the verification report, each for the {@link VerifiedColumn} it checks.
+ * Column, index and function names come from that record's constants, never from a request.
+ */
 @ApplicationScoped
 public class VerificationRepository {
 
@@ -38,16 +41,16 @@ public class VerificationRepository {
         this.dataSource = dataSource;
     }
 
-    /** In-scope rows, and those without a vector of the model and dimension made from their current text. */
-    public Coverage coverage(String model, int dimensions) {
+    /** In-scope rows, and those without a vector of the column's model and dimension made from their current text. */
+    public Coverage coverage(VerifiedColumn v) {
         try (Connection c = dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement("""
+                PreparedStatement ps = c.prepareStatement(sql(v, """
                         select count(*),
-                               count(*) filter (where embedding is null or embedding_model is distinct from ?
-                                                or vector_dims(embedding) <> ? or embedding_content_hash is distinct from content_hash)
-                        from questions where deleted_at is null""")) {
-            ps.setString(1, model);
-            ps.setInt(2, dimensions);
+                               count(*) filter (where {vector} is null or {model} is distinct from ?
+                                                or vector_dims({vector}) <> ? or {hash} is distinct from content_hash)
+                        from questions where deleted_at is null"""))) {
+            ps.setString(1, v.model());
+            ps.setInt(2, v.dimensions());
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return new Coverage(rs.getLong(1), rs.getLong(2));
@@ -58,12 +61,13 @@ public class VerificationRepository {
     }
 
     /** Vectors whose L2 norm is off 1 by more than {@code tolerance}, and the worst norm. */
-    public Norms norms(double tolerance) {
+    public Norms norms(VerifiedColumn v, double tolerance) {
+        // vector_norm takes a vector: a halfvec column is cast (exact: every half is a float).
         try (Connection c = dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement("""
-                        select count(*) filter (where abs(vector_norm(embedding) - 1) > ?),
-                               max(abs(vector_norm(embedding) - 1)), count(*)
-                        from questions where embedding is not null and deleted_at is null""")) {
+                PreparedStatement ps = c.prepareStatement(sql(v, """
+                        select count(*) filter (where abs(vector_norm({vector}::vector) - 1) > ?),
+                               max(abs(vector_norm({vector}::vector) - 1)), count(*)
+                        from questions where {vector} is not null and deleted_at is null"""))) {
             ps.setDouble(1, tolerance);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -75,12 +79,12 @@ public class VerificationRepository {
     }
 
     /** Up to {@code n} random in-scope rows that have a vector. */
-    public List<SampleRow> sample(int n) {
+    public List<SampleRow> sample(VerifiedColumn v, int n) {
         try (Connection c = dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement("""
-                        select id, embedding::text, title, content from questions
-                        where id in (select id from questions where embedding is not null and deleted_at is null
-                                     order by random() limit ?)""")) {
+                PreparedStatement ps = c.prepareStatement(sql(v, """
+                        select id, {vector}::vector::text, title, content from questions
+                        where id in (select id from questions where {vector} is not null and deleted_at is null
+                                     order by random() limit ?)"""))) {
             ps.setInt(1, n);
             List<SampleRow> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
@@ -94,14 +98,14 @@ public class VerificationRepository {
         }
     }
 
-    /** The application's search: match_questions_with_solutions with the given vector, timed. */
-    public Search matchFunction(String vector, int count, Integer efSearch) throws SQLException {
+    /** The column's search function (match_questions_with_solutions for the live one) with the given vector, timed. */
+    public Search matchFunction(VerifiedColumn v, String vector, int count, Integer efSearch) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
                 setEfSearch(c, efSearch);
                 long start = System.nanoTime();
-                Search s = ids(c, "select id, similarity from match_questions_with_solutions(?::vector, -1, ?)", vector, count);
+                Search s = ids(c, sql(v, "select id, similarity from {function}(?::vector, -1, ?)"), vector, count);
                 return new Search(s.ids(), s.similarities(), (System.nanoTime() - start) / 1e6);
             } finally {
                 c.rollback();
@@ -111,7 +115,7 @@ public class VerificationRepository {
     }
 
     /** The nearest {@code count} rows by cosine distance, through the HNSW index or by an exact scan. */
-    public Search nearest(String vector, int count, boolean exact, Integer efSearch) throws SQLException {
+    public Search nearest(VerifiedColumn v, String vector, int count, boolean exact, Integer efSearch) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
@@ -122,10 +126,10 @@ public class VerificationRepository {
                     st.execute("set local enable_seqscan = off"); // the index even where a scan looks cheaper
                     setEfSearch(c, efSearch);
                 }
-                return ids(c, """
-                        select id, 1 - (embedding <=> ?::vector) from questions
-                        where deleted_at is null and embedding is not null
-                        order by embedding <=> ?::vector limit ?""", vector, vector, count);
+                return ids(c, sql(v, """
+                        select id, 1 - ({vector} <=> ?::{type}) from questions
+                        where deleted_at is null and {vector} is not null
+                        order by {vector} <=> ?::{type} limit ?"""), vector, vector, count);
             } finally {
                 c.rollback();
                 c.setAutoCommit(true);
@@ -133,15 +137,15 @@ public class VerificationRepository {
         }
     }
 
-    /** Whether the plan of an index search really uses idx_questions_embedding. */
-    public boolean indexUsed(String vector) throws SQLException {
+    /** Whether the plan of an index search really uses the column's HNSW index. */
+    public boolean indexUsed(VerifiedColumn v, String vector) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
                 st.execute("set local enable_seqscan = off");
-                try (PreparedStatement ps = c.prepareStatement("""
-                        explain select id from questions where deleted_at is null and embedding is not null
-                        order by embedding <=> ?::vector limit 10""")) {
+                try (PreparedStatement ps = c.prepareStatement(sql(v, """
+                        explain select id from questions where deleted_at is null and {vector} is not null
+                        order by {vector} <=> ?::{type} limit 10"""))) {
                     ps.setString(1, vector);
                     StringBuilder plan = new StringBuilder();
                     try (ResultSet rs = ps.executeQuery()) {
@@ -149,7 +153,7 @@ public class VerificationRepository {
                             plan.append(rs.getString(1)).append('\n');
                         }
                     }
-                    return plan.toString().contains("idx_questions_embedding");
+                    return plan.toString().contains(v.index() + " ") || plan.toString().contains(v.index() + "\n");
                 }
             } finally {
                 c.rollback();
@@ -158,17 +162,24 @@ public class VerificationRepository {
         }
     }
 
-    /** Calls the function with a NULL of {@code dims} dimensions; the error message when it refuses. */
-    public String callFunctionWith(int dims) {
+    /** Calls the column's search function with a vector of {@code dims} dimensions; the error message when it refuses. */
+    public String callFunctionWith(VerifiedColumn v, int dims) {
         try (Connection c = dataSource.getConnection();
                 PreparedStatement ps = c.prepareStatement(
-                        "select count(*) from match_questions_with_solutions(array_fill(0.5::real, array[?])::vector, 0.5, 1)")) {
+                        sql(v, "select count(*) from {function}(array_fill(0.5::real, array[?])::vector, 0.5, 1)"))) {
             ps.setInt(1, dims);
             ps.executeQuery().close();
             return null;
         } catch (SQLException e) {
             return e.getMessage();
         }
+    }
+
+    /** The statement with the column's names in place of {vector}, {model}, {hash}, {type} and {function}. */
+    static String sql(VerifiedColumn v, String template) {
+        return template.replace("{vector}", v.column().vector()).replace("{model}", v.column().model())
+                .replace("{hash}", v.column().contentHash()).replace("{type}", v.type().sqlName())
+                .replace("{function}", v.function());
     }
 
     private static void setEfSearch(Connection c, Integer efSearch) throws SQLException {

@@ -66,6 +66,9 @@ class OnlineMigrationTest {
                 .body("detail", containsString("nothing to move"));
         given().post("/api/migration/online/cutover").then().statusCode(409).body("detail", containsString("No online migration"));
         given().post("/api/migration/online/finalize").then().statusCode(409);
+        given().get("/api/verification?column=next").then().statusCode(409).contentType("application/problem+json")
+                .body("detail", containsString("no shadow column"));
+        given().get("/api/verification?column=prev").then().statusCode(400).body("detail", containsString("'next'"));
         assertThat(layout()).isEqualTo(before);
 
         // One open: a second is refused, so are cutover and finalize before READY; the rollback drops the shadow.
@@ -77,6 +80,10 @@ class OnlineMigrationTest {
                 + "where attrelid = 'questions'::regclass and attname = 'embedding_next'")).isEqualTo("halfvec(3072)");
         start(Map.of("model", "gemini-embedding-001", "dimensions", 3072)).then().statusCode(409).body("migrationId", org.hamcrest.Matchers.notNullValue());
         given().post("/api/migration/online/cutover").then().statusCode(409).body("detail", containsString("READY"));
+        JsonPath early = given().get("/api/verification?column=next").then().statusCode(200).extract().jsonPath();
+        assertThat(early.getString("status")).as("nothing is in the shadow yet").isEqualTo("FAIL");
+        assertThat(early.getString("column")).isEqualTo("embedding_next");
+        assertThat(check(early, "coverage").get("status")).isEqualTo("FAIL");
         given().post("/api/migration/online/finalize").then().statusCode(409).body("detail", containsString("after the cutover"));
         given().contentType("application/json").body(Map.of()).post("/api/backfills").then().statusCode(409);
         given().post("/api/migration/apply").then().statusCode(409);
@@ -111,6 +118,19 @@ class OnlineMigrationTest {
                 .isZero();
         assertThat(hits("rotate a PDF page")).isNotEmpty();
 
+        // READY: the shadow column verified before anyone switches (the latency bound is not this test's point)
+        JsonPath next = given().get("/api/verification?column=next&maxP95Ms=600000").then().statusCode(200).extract().jsonPath();
+        assertThat(next.getString("column")).isEqualTo("embedding_next");
+        assertThat(next.getInt("dimensions")).isEqualTo(3072);
+        assertThat(check(next, "column").get("detail")).isEqualTo("questions.embedding_next is halfvec(3072)");
+        assertThat((String) check(next, "index").get("detail")).contains("hnsw halfvec_cosine_ops, valid");
+        assertThat(check(next, "function").get("detail")).isEqualTo("reembed_match_next takes vector(3072)");
+        assertThat(((Number) check(next, "coverage").get("value")).doubleValue()).isEqualTo(100.0);
+        assertThat(next.getString("status")).as(next.prettify()).isEqualTo("PASS");
+        JsonPath live = given().get("/api/verification?maxP95Ms=600000").then().statusCode(200).extract().jsonPath();
+        assertThat(live.getString("column")).isEqualTo("embedding");
+        assertThat(check(live, "column").get("detail")).isEqualTo("questions.embedding is vector(1536)");
+
         JsonPath cut = given().post("/api/migration/online/cutover").then().statusCode(200).extract().jsonPath();
         assertThat(cut.getString("phase")).isEqualTo("CUT_OVER");
         assertThat(cut.getInt("cutover.lockMs")).isBetween(0, 1000);
@@ -144,7 +164,54 @@ class OnlineMigrationTest {
         given().post("/api/migration/online/rollback").then().statusCode(409).body("detail", containsString("FINALIZED"));
     }
 
+    @Test
+    @Order(3)
+    void autoCutoverSwitchesOnlyOnceTheShadowPassesVerification() {
+        // The store is at 3072 halfvec now (test 2); back to 1536 vector, switched by the driver.
+        fake.wordVectors(true);
+        // One shadow vector comes out at twice unit length: the norms check fails and autoCutover must hold.
+        TestDb.exec(db, """
+                create or replace function test_double_one_shadow_vector() returns trigger language plpgsql as $$
+                begin
+                    if to_jsonb(new) ? 'embedding_next' and new.title like '%(#5)' then
+                        if new.embedding_next is not null then
+                            new.embedding_next := new.embedding_next + new.embedding_next;
+                        end if;
+                    end if;
+                    return new;
+                end $$""");
+        TestDb.exec(db, "create trigger test_double_one_shadow_vector before update on questions for each row "
+                + "execute function test_double_one_shadow_vector()");
+        try {
+            start(Map.of("model", "gemini-embedding-001", "dimensions", 1536, "autoCutover", true, "batchSize", 50)).then()
+                    .statusCode(202).body("target.type", equalTo("VECTOR")).body("autoCutover", equalTo(true));
+            JsonPath held = await(() -> given().get("/api/migration/online").then().statusCode(200).extract().jsonPath(),
+                    m -> m.getString("lastError") != null && m.getString("lastError").contains("autoCutover holds"));
+            assertThat(held.getString("phase")).isEqualTo("READY");
+            assertThat(held.getString("lastError")).contains("norms");
+            assertThat(columnType("embedding")).as("nothing switched").isEqualTo("halfvec(3072)");
+        } finally {
+            TestDb.exec(db, "drop trigger if exists test_double_one_shadow_vector on questions");
+        }
+        // The operator's fix: that row embedded again; the run re-opens, verification passes, the driver cuts over.
+        TestDb.exec(db, "update questions set embedding_next_content_hash = null where title like '%(#5)'");
+        JsonPath cut = awaitPhase("CUT_OVER");
+        assertThat(cut.getBoolean("autoCutover")).isTrue();
+        assertThat(columnType("embedding")).isEqualTo("vector(1536)");
+        assertThat(TestDb.number(db, "select count(*) from questions where abs(vector_norm(embedding) - 1) > 0.001")).isZero();
+        assertThat(hits("rotate a PDF page")).isNotEmpty();
+        assertThat(lastQueryDimensions()).isEqualTo(1536);
+        given().post("/api/migration/online/finalize").then().statusCode(200).body("phase", equalTo("FINALIZED"));
+    }
+
     // --- helpers -------------------------------------------------------------------------------
+
+    /** One check of a verification report, by name. */
+    private static Map<String, Object> check(JsonPath report, String name) {
+        Map<String, Object> check = report.getMap("checks.find { it.name == '" + name + "' }");
+        assertThat(check).as("check " + name + " in " + report.prettify()).isNotNull();
+        return check;
+    }
 
     private void seedAndEmbed(int n) {
         TestDb.exec(db, "insert into questions (title, content) select 'How do I rotate a PDF page? (#' || g || ')', "

@@ -7,7 +7,6 @@ import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 
 import io.quarkus.test.common.DevServicesContext;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -45,7 +44,7 @@ public class ScratchDatabaseResource implements QuarkusTestResourceLifecycleMana
                 .orElseThrow(() -> new IllegalStateException("No test database: run scripts/test.sh, or give QUARKUS_DATASOURCE_JDBC_URL"));
         user = setting("quarkus.datasource.username", "QUARKUS_DATASOURCE_USERNAME").orElse(null);
         password = setting("quarkus.datasource.password", "QUARKUS_DATASOURCE_PASSWORD").orElse(null);
-        database = "reembed_scratch_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        database = TestDb.scratchName(adminUrl);
         String template = databaseName(adminUrl) + "_template";
         try (Connection c = DriverManager.getConnection(adminUrl, user, password); Statement st = c.createStatement()) {
             boolean hasTemplate;

@@ -99,11 +99,22 @@ public final class TestDb {
     }
 
     /**
+     * A new scratch database name, prefixed by the test database's own ({@code reembed_test_scratch_…}):
+     * scripts/postgres.sh --fresh-test-db drops only its test database's scratch databases, never
+     * those of another run sharing the server (CI in a clone, a second checkout).
+     */
+    public static String scratchName(String testDbUrl) {
+        String path = testDbUrl.replaceFirst("\\?.*$", "");
+        String db = path.substring(path.lastIndexOf('/') + 1);
+        return db + "_scratch_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
+    /**
      * Runs {@code body} against a brand-new empty database (no pgvector extension in it) made by the
      * test role, and drops it afterwards.
      */
     public static void withScratchDatabase(Consumer<Connection> body) {
-        String name = "reembed_scratch_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String name = scratchName(url());
         try (Connection admin = DriverManager.getConnection(url(), user(), password());
                 Statement st = admin.createStatement()) {
             st.execute("create database " + name); // generated name, not user input
