@@ -123,7 +123,10 @@ public class VerificationRepository {
                     st.execute("set local enable_indexscan = off");
                     st.execute("set local enable_bitmapscan = off");
                 } else {
-                    st.execute("set local enable_seqscan = off"); // the index even where a scan looks cheaper
+                    // the index even where a scan looks cheaper; no sort either, or a primary-key scan and a
+                    // sort (an exact answer) can win at a small table's cost estimates after an ANALYZE
+                    st.execute("set local enable_seqscan = off");
+                    st.execute("set local enable_sort = off");
                     setEfSearch(c, efSearch);
                 }
                 return ids(c, sql(v, """
@@ -142,7 +145,8 @@ public class VerificationRepository {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
-                st.execute("set local enable_seqscan = off");
+                st.execute("set local enable_seqscan = off"); // as nearest(…, exact = false, …) plans it
+                st.execute("set local enable_sort = off");
                 try (PreparedStatement ps = c.prepareStatement(sql(v, """
                         explain select id from questions where deleted_at is null and {vector} is not null
                         order by {vector} <=> ?::{type} limit 10"""))) {

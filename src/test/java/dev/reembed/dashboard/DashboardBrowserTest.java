@@ -209,8 +209,8 @@ class DashboardBrowserTest {
 
     /**
      * The online migration panel: none yet, a refused start's detail, a start from the form that moves
-     * through its phases, a rollback behind its confirmation. Start and rollback only: this profile's
-     * database is shared with other classes, and a rollback before the cutover restores its schema.
+     * through its phases, a cutover, a swap back and a rollback, each behind its confirmation. No
+     * finalize: this profile's database is shared with other classes, and the rollback restores its schema.
      */
     @Test
     void anOnlineMigrationStartedFromThePageMovesThroughItsPhasesAndIsRolledBack() throws IOException {
@@ -256,6 +256,23 @@ class DashboardBrowserTest {
             assertThat(el("om-finalize").isEnabled()).as("finalize only after the cutover").isFalse();
             Files.copy(el("online").getScreenshotAs(OutputType.FILE).toPath(),
                     SCREENSHOT.resolveSibling("dashboard-online.png"), StandardCopyOption.REPLACE_EXISTING);
+
+            // the switch and the way back, each behind its confirmation, with the lock time shown
+            el("om-cutover").click();
+            assertThat(confirm()).contains("Cut over to gemini-embedding-001 · 3072 d · halfvec");
+            el("confirm-ok").click();
+            waitFor(Duration.ofSeconds(30), b -> text("om-phase").equals("CUT_OVER"));
+            assertThat(text("om-live")).isEqualTo("the new column");
+            assertThat(text("om-switch")).matches("lock held [0-9,]+ ms, waited [0-9,]+ ms.*");
+            assertThat(text("om-rollback")).isEqualTo("Swap back…");
+            assertThat(el("om-finalize").isEnabled()).as("finalize offered after the cutover").isTrue();
+            assertThat(el("om-cutover").isEnabled()).isFalse();
+            el("om-rollback").click();
+            assertThat(confirm()).contains("Swap back to gemini-embedding-001 · 1536 d · vector");
+            el("confirm-ok").click();
+            waitFor(Duration.ofSeconds(30), b -> text("om-phase").equals("READY") && text("om-live").equals("the current column"));
+            assertThat(TestDb.string(db, "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = "
+                    + "'questions'::regclass and attname = 'embedding'")).isEqualTo("vector(1536)");
 
             el("om-rollback").click();
             assertThat(confirm()).contains("is dropped");
