@@ -84,7 +84,7 @@ public class BackfillService {
     /** Seed 001's cost table for the configured target, from the rows in scope now. */
     public Estimate estimate(Scope scope, Integer batchSizeOverride) {
         Scope s = scope == null ? DEFAULT_SCOPE : scope;
-        ModelSpec spec = registry.validateTarget(target.model(), target.dimensions());
+        ModelSpec spec = registry.validateTarget(target.model(), target.dimensions(), target.storageType());
         ScopeRepository.InScope found = scopes.estimateInScope(s, spec.id(), target.dimensions());
         long rows = found.rows();
         long tokens = found.tokens();

@@ -9,6 +9,7 @@ import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import dev.reembed.embedding.VectorColumnType;
 import dev.reembed.schema.HnswIndex;
 import dev.reembed.schema.SchemaCatalog;
 import io.agroal.api.AgroalDataSource;
@@ -125,7 +126,10 @@ public class SearchIndexRepository {
                         ps.execute();
                     }
                     running.accept(st);
-                    st.execute(definition.createDdl(true));
+                    // The opclass of the column as it is: vector, or halfvec (a halfvec target, an online migration's).
+                    VectorColumnType storage = SchemaCatalog.column(c, "embedding").map(SchemaCatalog.ColumnInfo::storage)
+                            .orElse(VectorColumnType.VECTOR);
+                    st.execute(definition.createDdl(true, INDEX, "embedding", storage));
                     outcome = BuildOutcome.BUILT;
                 }
                 try (PreparedStatement ps = c.prepareStatement("""

@@ -13,7 +13,8 @@ import io.quarkus.runtime.StartupEvent;
 
 /**
  * At start-up: an impossible target (unknown model, a dimension the model cannot produce, more than
- * an HNSW index on {@code vector} holds) stops the service with the reason. A provider that cannot
+ * an HNSW index on the target storage holds, a storage that is not AUTO, VECTOR or HALFVEC) stops
+ * the service with the reason. A provider that cannot
  * produce the target (e.g. the offline default {@code local} with target gemini-embedding-001) only
  * warns: migration and verification still work, and embedding calls fail with the same message via
  * {@link ModelRegistry#validateProvider}.
@@ -57,12 +58,19 @@ public class EmbeddingStartupCheck {
         if (checked) {
             return;
         }
+        VectorColumnType storage;
+        try {
+            storage = target.storageType();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
         ModelSpec spec;
         try {
-            spec = registry.validateTarget(target.model(), target.dimensions());
+            spec = registry.validateTarget(target.model(), target.dimensions(), storage);
         } catch (ProblemException e) {
             throw new IllegalStateException("Invalid reembed.target.model=" + target.model()
-                    + " / reembed.target.dimensions=" + target.dimensions() + ": " + e.problem().detail, e);
+                    + " / reembed.target.dimensions=" + target.dimensions() + " / reembed.target.storage=" + target.storage()
+                    + " (" + storage + "): " + e.problem().detail, e);
         }
         if (!spec.servedBy(config.provider())) {
             // Only the providers that still serve it (text-embedding-004 is shut down on gemini).

@@ -5,6 +5,7 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 
 /**
  * The model the store moves to ({@code reembed.target.*}). The only place the target dimension
@@ -22,4 +23,25 @@ public interface TargetConfig {
     @Min(1)
     @Max(16000)
     int dimensions();
+
+    /**
+     * How the in-place schema change stores the vectors: {@code AUTO} (halfvec above the 2,000
+     * dimensions an HNSW index on vector holds), {@code VECTOR} or {@code HALFVEC}. Read through
+     * {@link #storageType()}; the start-up check refuses a value that is none of them.
+     */
+    @WithDefault("AUTO")
+    String storage();
+
+    /**
+     * The column type the schema change makes, the one place {@link #storage()} is resolved.
+     *
+     * @throws IllegalArgumentException when the setting is not AUTO, VECTOR or HALFVEC
+     */
+    default VectorColumnType storageType() {
+        try {
+            return VectorColumnType.resolve(storage(), dimensions());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("reembed.target.storage=" + storage() + " is not AUTO, VECTOR or HALFVEC", e);
+        }
+    }
 }

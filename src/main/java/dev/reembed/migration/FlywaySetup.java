@@ -7,20 +7,28 @@ import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationVersion;
 import org.flywaydb.core.api.configuration.FluentConfiguration;
 
+import dev.reembed.embedding.TargetConfig;
+import dev.reembed.embedding.VectorColumnType;
 import io.quarkus.flyway.FlywayConfigurationCustomizer;
 
 /**
  * Completes the Flyway that Quarkus configures from quarkus.flyway.*: reembed's Java migrations
  * (registered here, so nothing is found by classpath scanning: native-friendly) and the start-up
- * target from {@code reembed.migration.start-target}.
+ * target from {@code reembed.migration.start-target}. When the target is stored as halfvec, Flyway
+ * never runs V3 (it makes vector(N), frozen): the target stops below it, and {@link EmbeddingChange}
+ * makes the change instead (at start-up through {@link EmbeddingChangeAtStart}, or on apply).
  */
 @Singleton
 public class FlywaySetup implements FlywayConfigurationCustomizer {
 
-    private final MigrationConfig config;
+    static final MigrationVersion V3 = MigrationVersion.fromVersion("3");
 
-    public FlywaySetup(MigrationConfig config) {
+    private final MigrationConfig config;
+    private final TargetConfig target;
+
+    public FlywaySetup(MigrationConfig config, TargetConfig target) {
         this.config = config;
+        this.target = target;
     }
 
     @Override
@@ -32,7 +40,37 @@ public class FlywaySetup implements FlywayConfigurationCustomizer {
         }
         configuration.javaMigrations(new V1__Enable_pgvector());
         String start = config.startTarget();
-        configuration.target(start.matches("\\d+") ? highestOfMajor(configuration, start) : startTarget(start));
+        MigrationVersion startTarget = start.matches("\\d+") ? highestOfMajor(configuration, start) : startTarget(start);
+        if (holdsBackV3(target.storageType()) && includes(startTarget, V3)) {
+            startTarget = highestOfMajor(configuration, "2");
+        }
+        configuration.target(startTarget);
+    }
+
+    /** Whether the start-up target asks for the schema change (V3). */
+    static boolean startTargetIncludesV3(String startTarget) {
+        return "latest".equalsIgnoreCase(startTarget) || includes(MigrationVersion.fromVersion(startTarget), V3);
+    }
+
+    /** Whether Flyway must stop before V3 for this storage: V3 makes vector(N) only. */
+    static boolean holdsBackV3(VectorColumnType storage) {
+        return storage == VectorColumnType.HALFVEC;
+    }
+
+    private static boolean includes(MigrationVersion target, MigrationVersion version) {
+        return MigrationVersion.LATEST.equals(target) || target.compareTo(version) >= 0;
+    }
+
+    /**
+     * What apply runs: {@link #latest}, or for a halfvec target everything up to the highest 2.x,
+     * since {@link EmbeddingChange} makes the change in V3's place.
+     */
+    static Flyway forApply(Flyway flyway, VectorColumnType storage) {
+        if (!holdsBackV3(storage)) {
+            return latest(flyway);
+        }
+        var configuration = Flyway.configure(flyway.getConfiguration().getClassLoader()).configuration(flyway.getConfiguration());
+        return configuration.target(highestOfMajor(configuration, "2")).load();
     }
 
     /** The application's Flyway with the start-up target lifted: what apply runs and what is pending. */

@@ -21,6 +21,7 @@ import dev.reembed.common.Check;
 import dev.reembed.common.Problem;
 import dev.reembed.common.ProblemException;
 import dev.reembed.embedding.TargetConfig;
+import dev.reembed.embedding.VectorColumnType;
 import dev.reembed.schema.HnswIndex;
 import dev.reembed.schema.SchemaCatalog;
 import io.agroal.api.AgroalDataSource;
@@ -41,10 +42,12 @@ public class MigrationService {
     private final TargetConfig target;
     private final SchemaCatalog catalog;
     private final AgroalDataSource dataSource;
+    private final EmbeddingChange change;
 
     public MigrationService(Flyway flyway, PreflightService preflight, MigrationRepository repository, SchemaCatalog catalog,
-            MigrationConfig config, TargetConfig target, AgroalDataSource dataSource) {
+            MigrationConfig config, TargetConfig target, AgroalDataSource dataSource, EmbeddingChange change) {
         this.flyway = flyway;
+        this.change = change;
         this.catalog = catalog;
         this.preflight = preflight;
         this.repository = repository;
@@ -89,23 +92,30 @@ public class MigrationService {
             throw new ProblemException(problem);
         }
         List<String> applied = new ArrayList<>();
-        withMigrationLock(() -> {
+        VectorColumnType storage = target.storageType();
+        withMigrationLock(lock -> {
             MigrateResult result;
             try {
                 // One transaction for everything pending (2.x and V3): a failure leaves the schema where it was.
+                // For a halfvec target Flyway stops below V3 and the change follows in a transaction of its own.
                 result = Flyway.configure(flyway.getConfiguration().getClassLoader())
-                        .configuration(FlywaySetup.latest(flyway).getConfiguration())
+                        .configuration(FlywaySetup.forApply(flyway, storage).getConfiguration())
                         .group(true)
                         .load()
                         .migrate();
             } catch (FlywayException e) {
-                String at = flyway.info().current() == null ? "none" : version(flyway.info().current());
-                LOG.errorf(e, "Schema change failed; the database stays at version %s", at);
-                throw new ProblemException(new Problem(500, "Schema change failed",
-                        "The schema change failed and was rolled back; the schema stays at version " + at + ". Cause: "
-                                + rootMessage(e)).with("currentVersion", at));
+                throw schemaChangeFailed(e);
             }
             result.migrations.forEach(m -> applied.add(m.version + " " + m.description));
+            if (change.runsInsteadOfV3()) {
+                try {
+                    if (change.applyIfPending(lock).ran()) {
+                        applied.add(FlywaySetup.V3.getVersion() + " " + v3Description());
+                    }
+                } catch (SQLException | RuntimeException e) {
+                    throw schemaChangeFailed(e);
+                }
+            }
         });
         MigrationRepository.QuestionCounts c = repository.questionCounts();
         LOG.infof("Applied %s; %d questions, %d with embeddings, %d needing backfill", applied, c.total(), c.withEmbedding(),
@@ -123,10 +133,11 @@ public class MigrationService {
         });
         boolean v3Applied = Arrays.stream(flyway.info().applied())
                 .anyMatch(i -> i.getVersion() != null && i.getVersion().equals(MigrationVersion.fromVersion("3")));
-        Integer dims = catalog.embeddingColumn().map(SchemaCatalog.ColumnInfo::dimensions).orElse(null);
+        var column = catalog.embeddingColumn();
+        Integer dims = column.map(SchemaCatalog.ColumnInfo::dimensions).orElse(null);
         if (!v3Applied || dims == null || dims == config.sourceDimensions()) {
             throw ProblemException.conflict("Nothing to roll back: the embedding schema change (V3) is not applied"
-                    + (dims == null ? "" : " and questions.embedding is vector(" + dims + ")"));
+                    + (dims == null ? "" : " and questions.embedding is " + column.get().type()));
         }
         if (!repository.backup().present()) {
             throw ProblemException.conflict("Cannot roll back: the backup table " + MigrationRepository.BACKUP_TABLE
@@ -135,7 +146,7 @@ public class MigrationService {
         MigrationRepository.RollbackOutcome outcome = repository.rollback(config.sourceDimensions(), target.dimensions(),
                 new HnswIndex(config.hnsw().m(), config.hnsw().efConstruction()));
         outcome.notices().forEach(n -> LOG.info(n));
-        LOG.infof("Rolled back from vector(%d) to vector(%d); %d embeddings restored", target.dimensions(),
+        LOG.infof("Rolled back from %s to vector(%d); %d embeddings restored", column.get().type(),
                 config.sourceDimensions(), outcome.restoredEmbeddings());
         List<String> log = new ArrayList<>(outcome.notices());
         if ("latest".equalsIgnoreCase(config.startTarget())) {
@@ -148,12 +159,33 @@ public class MigrationService {
                 outcome.restoredEmbeddings(), outcome.withoutEmbedding(), log);
     }
 
-    /** Holds the same advisory lock as the rollback, so that an apply and a rollback never overlap. */
-    private void withMigrationLock(Runnable body) {
+    /** 500 "Schema change failed" naming the cause and the version the schema stayed at. */
+    private ProblemException schemaChangeFailed(Exception e) {
+        String at = flyway.info().current() == null ? "none" : version(flyway.info().current());
+        LOG.errorf(e, "Schema change failed; the database stays at version %s", at);
+        return new ProblemException(new Problem(500, "Schema change failed",
+                "The schema change failed and was rolled back; the schema stays at version " + at + ". Cause: "
+                        + rootMessage(e)).with("currentVersion", at));
+    }
+
+    private String v3Description() {
+        return Arrays.stream(FlywaySetup.latest(flyway).info().all()).filter(i -> FlywaySetup.V3.equals(i.getVersion()))
+                .map(MigrationInfo::getDescription).findFirst().orElse("Embedding schema update");
+    }
+
+    private interface LockedWork {
+        void run(Connection lock) throws SQLException;
+    }
+
+    /**
+     * Holds the same advisory lock as the rollback, so that an apply and a rollback never overlap;
+     * the body gets the connection that holds it (the halfvec change runs on it).
+     */
+    private void withMigrationLock(LockedWork body) {
         try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
             st.execute("select pg_advisory_lock(" + MigrationRepository.LOCK_KEY + ")");
             try {
-                body.run();
+                body.run(c);
             } finally {
                 st.execute("select pg_advisory_unlock(" + MigrationRepository.LOCK_KEY + ")");
             }

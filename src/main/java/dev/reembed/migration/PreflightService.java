@@ -14,6 +14,7 @@ import dev.reembed.common.Check;
 import dev.reembed.common.ProblemException;
 import dev.reembed.embedding.ModelRegistry;
 import dev.reembed.embedding.TargetConfig;
+import dev.reembed.embedding.VectorColumnType;
 import dev.reembed.schema.HnswIndex;
 import dev.reembed.schema.MatchFunction;
 import dev.reembed.schema.PgvectorVersion;
@@ -67,7 +68,9 @@ public class PreflightService {
         }
 
         SchemaCatalog.IndexInfo idx = table ? catalog.embeddingIndex() : SchemaCatalog.IndexInfo.missing();
-        checks.add(indexCheck(idx));
+        // The index fits the column it is on: vector_cosine_ops before the change, the target's opclass after it.
+        checks.add(indexCheck(idx, column == null ? VectorColumnType.VECTOR
+                : catalog.embeddingColumn().map(SchemaCatalog.ColumnInfo::storage).orElse(VectorColumnType.VECTOR)));
         if (table) {
             checks.add(catalog.matchFunction().present()
                     ? Check.pass("match-function", MatchFunction.NAME + " exists")
@@ -119,23 +122,32 @@ public class PreflightService {
         }
         if (dims == migration.sourceDimensions()) {
             return Check.pass("embedding-column", "questions.embedding is " + c.type()
-                    + "; the schema change moves it to vector(" + target.dimensions() + ")").withValue(dims);
+                    + "; the schema change moves it to " + targetType()).withValue(dims);
         }
         if (dims == target.dimensions() && pending.isEmpty()) {
             return Check.pass("embedding-column", "questions.embedding is already " + c.type() + " (the change is applied)")
                     .withValue(dims);
         }
         return Check.fail("embedding-column", "questions.embedding is " + c.type() + ", expected vector("
-                + migration.sourceDimensions() + ") before the change or vector(" + target.dimensions() + ") after it")
+                + migration.sourceDimensions() + ") before the change or " + targetType() + " after it")
                 .withValue(dims);
     }
 
-    private static Check indexCheck(SchemaCatalog.IndexInfo idx) {
+    /** The column the schema change makes, e.g. halfvec(3072); the storage setting as given when it is invalid. */
+    private String targetType() {
+        try {
+            return target.storageType().sqlType(target.dimensions());
+        } catch (IllegalArgumentException e) {
+            return target.storage() + "(" + target.dimensions() + ")";
+        }
+    }
+
+    private static Check indexCheck(SchemaCatalog.IndexInfo idx, VectorColumnType storage) {
         if (!idx.present()) {
             return Check.warn("embedding-index", idx.name() + " does not exist; the schema change creates it");
         }
         String what = idx.name() + ": " + idx.method() + " " + idx.opclass() + (Boolean.TRUE.equals(idx.valid()) ? ", valid" : ", INVALID");
-        if (!HnswIndex.isExpected(idx)) {
+        if (!HnswIndex.isExpected(idx, storage)) {
             return Check.warn("embedding-index", what + "; the schema change rebuilds it as a valid HNSW cosine index");
         }
         return Check.pass("embedding-index", what);
@@ -162,12 +174,14 @@ public class PreflightService {
 
     private Check targetCheck() {
         try {
-            var spec = registry.validateTarget(target.model(), target.dimensions());
-            return Check.pass("target-model", target.model() + " at " + target.dimensions() + " dimensions ("
+            var storage = target.storageType();
+            var spec = registry.validateTarget(target.model(), target.dimensions(), storage);
+            return Check.pass("target-model", target.model() + " at " + target.dimensions() + " dimensions as "
+                    + storage.sqlName() + " ("
                     + spec.provider() + ", " + (spec.reducible()
                             ? "accepts " + spec.minDimensions() + "–" + spec.maxDimensions()
                             : "fixed " + spec.defaultDimensions()) + ")");
-        } catch (ProblemException e) {
+        } catch (ProblemException | IllegalArgumentException e) {
             return Check.fail("target-model", e.getMessage());
         }
     }

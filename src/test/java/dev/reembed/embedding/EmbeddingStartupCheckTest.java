@@ -37,13 +37,38 @@ class EmbeddingStartupCheckTest {
 
     @Test
     void anImpossibleTargetStopsStartUpWithTheReason() {
-        assertThatThrownBy(() -> check("gemini", "gemini-embedding-001", 3072).check())
+        assertThatThrownBy(() -> check(config("gemini", "gemini-embedding-001", 3072, storage("VECTOR"))).check())
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("reembed.target.dimensions=3072").hasMessageContaining("halfvec");
+                .hasMessageContaining("reembed.target.dimensions=3072").hasMessageContaining("reembed.target.storage=VECTOR")
+                .hasMessageContaining("halfvec");
         assertThatThrownBy(() -> check("gemini", "text-embedding-ada-002", 768).check())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("fixed output dimension of 1536");
         assertThatThrownBy(() -> check("local", "all-minilm-l6-v2", 1536).check())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("fixed output dimension of 384");
+    }
+
+    @Test
+    void aboveTwoThousandDimensionsTheDefaultStorageIsHalfvec() {
+        assertThat(config("gemini", "gemini-embedding-001", 3072).getConfigMapping(TargetConfig.class).storageType())
+                .isEqualTo(VectorColumnType.HALFVEC);
+        assertThat(config("gemini", "gemini-embedding-001", 1536).getConfigMapping(TargetConfig.class).storageType())
+                .isEqualTo(VectorColumnType.VECTOR);
+        assertThatCode(() -> check("gemini", "gemini-embedding-001", 3072).check()).doesNotThrowAnyException();
+        assertThatCode(() -> check(config("gemini", "gemini-embedding-001", 3072, storage("halfvec"))).check())
+                .doesNotThrowAnyException();
+        assertThatCode(() -> check(config("gemini", "gemini-embedding-001", 1536, storage("HALFVEC"))).check())
+                .doesNotThrowAnyException();
+    }
+
+    @Test
+    void anInvalidStorageStopsStartUp() {
+        assertThatThrownBy(() -> check(config("gemini", "gemini-embedding-001", 1536, storage("float16"))).check())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("reembed.target.storage=float16 is not AUTO, VECTOR or HALFVEC");
+    }
+
+    private static Map<String, String> storage(String value) {
+        return Map.of("reembed.gemini.api-key", "k", "reembed.target.storage", value);
     }
 
     @Test

@@ -7,11 +7,16 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
+
+import dev.reembed.embedding.VectorColumnType;
+import dev.reembed.migration.EmbeddingChange;
 
 /**
  * Applied migrations are recorded by checksum in users' databases, so their bytes never change;
@@ -38,6 +43,18 @@ class FrozenMigrationsTest {
                 .isEqualTo("2630e061b3102c155625125322b917a1a42ccf19fad9db9ae0be7855bf0b70d4");
         assertThat(sha256("db/migration/V3__Embedding_schema_update.sql"))
                 .isEqualTo("d60d603d10c3286038c6397d501ec53c7d4392ad8b0d4a4e0972aeeb5729302e");
+    }
+
+    @Test
+    void theEmbeddingChangeRenderedForVectorIsV3() {
+        // V3 after its header, byte for byte: the template is the one definition of the change, V3 its
+        // frozen vector rendering, so the halfvec change can never drift from what V3 does.
+        String v3 = SqlTemplate.parse("V3", text("db/migration/V3__Embedding_schema_update.sql")).text();
+        Map<String, String> values = new HashMap<>(EmbeddingChange.typeValues(VectorColumnType.VECTOR));
+        for (String flyway : List.of("target_dimensions", "source_dimensions", "hnsw_m", "hnsw_ef_construction")) {
+            values.put(flyway, "${" + flyway + "}"); // Flyway's placeholders stay, as V3 has them
+        }
+        assertThat(SqlTemplate.load("embedding_change.sql").render(values)).isEqualTo(v3);
     }
 
     @Test
