@@ -121,7 +121,10 @@ class OnlineMigrationProcessIT {
             assertThat(m.path("phase").asText()).isEqualTo("BACKFILLING");
             assertThat(m.path("backfillRunId").asLong()).isEqualTo(runId);
             assertThat(m.path("coverage").path("done").asLong()).isGreaterThanOrEqualTo(committed.size());
-            invalidOid = awaitInvalidShadowIndex(Duration.ofSeconds(180));
+            invalidOid = awaitShadowIndexBuilding(Duration.ofSeconds(180));
+            JsonNode building = get(second, "/api/migration/online");
+            assertThat(building.path("phase").asText()).isEqualTo("INDEXING");
+            assertThat(building.path("index").path("state").asText()).as(building.toString()).isEqualTo("BUILDING");
             kill(second);
         }
         // A SIGKILLed client's backend builds on until it next writes to the socket; a lost node's
@@ -152,6 +155,9 @@ class OnlineMigrationProcessIT {
             assertThat(reEmbedded(committed, mark)).as("rows committed to the shadow before the kill were not embedded again").isEmpty();
             assertThat(vectorsOf(3072, 0)).as("each row embedded at 3072 once, but the batches in flight at the kill")
                     .isBetween((long) ROWS, ROWS + 2L * 20);
+            System.out.printf("OnlineMigrationProcessIT: %d shadow rows committed at the first kill; %d row texts sent at 3072 in all "
+                    + "(%d rows); index rebuilt in %.1f s after the second%n", committed.size(), vectorsOf(3072, 0), ROWS,
+                    ready.path("index").path("buildSeconds").asDouble());
             readyLayout = layout();
             assertThat(readyLayout).contains("embedding:vector(1536)", "embedding_next:halfvec(3072)")
                     .doesNotContain("embedding_prev");
@@ -209,6 +215,7 @@ class OnlineMigrationProcessIT {
                     "READY", "CUT_OVER", "READY");
             stopLoad();
         }
+        System.out.printf("OnlineMigrationProcessIT: %d searches answered, %d failed%n", searchesAnswered.get(), searchFailures.size());
         assertThat(searchesAnswered.get()).as("searches answered while a process was up").isGreaterThan(50);
         assertThat(searchFailures).as("searches while a process was up").isEmpty();
     }
@@ -226,20 +233,25 @@ class OnlineMigrationProcessIT {
         p.kill();
     }
 
-    /** Waits for idx_questions_embedding_next to exist while still INVALID (CREATE INDEX CONCURRENTLY under way); its oid. */
-    private long awaitInvalidShadowIndex(Duration timeout) throws Exception {
+    /**
+     * Waits until pg_stat_progress_create_index shows CREATE INDEX CONCURRENTLY building
+     * idx_questions_embedding_next (the index still INVALID); its oid.
+     */
+    private long awaitShadowIndexBuilding(Duration timeout) throws Exception {
         Instant end = Instant.now().plus(timeout);
         while (Instant.now().isBefore(end)) {
-            List<String> row = strings("select indexrelid::bigint || ' ' || indisvalid from pg_index "
-                    + "where indexrelid = to_regclass('idx_questions_embedding_next')");
+            List<String> row = strings("select p.index_relid::bigint || ' ' || i.indisvalid from pg_stat_progress_create_index p "
+                    + "join pg_index i on i.indexrelid = p.index_relid "
+                    + "where p.index_relid = to_regclass('idx_questions_embedding_next') and p.phase like 'building index%'");
             if (!row.isEmpty()) {
                 String[] parts = row.get(0).split(" ");
-                assertThat(parts[1]).as("the build was caught before it ended").isEqualTo("false");
+                assertThat(parts[1]).as("an index being built concurrently is INVALID").isEqualTo("false");
                 return Long.parseLong(parts[0]);
             }
             Thread.sleep(20);
         }
-        throw new AssertionError("no index build of the shadow in " + timeout);
+        throw new AssertionError("no build of the shadow's index in " + timeout + ": "
+                + strings("select phase from online_migrations"));
     }
 
     private void terminateIndexBuild() throws Exception {
