@@ -228,7 +228,7 @@ public class ShadowSchemaRepository {
             }
             st.execute("alter table questions " + dropColumns(NEXT));
             st.execute(MatchFunction.dropDdl(MatchFunction.SHADOW_NAME));
-            moved(c, "update online_migrations set phase = 'ROLLED_BACK', updated_at = now() where id = " + m.id()
+            moved(c, "update online_migrations set phase = 'ROLLED_BACK', closing = null, updated_at = now() where id = " + m.id()
                     + " and phase in ('PREPARED','BACKFILLING','INDEXING','READY')", m.id(), "ROLLED_BACK", null);
             return null;
         });
@@ -242,7 +242,7 @@ public class ShadowSchemaRepository {
                 return null;
             }
             st.execute("alter table questions " + dropColumns(PREV));
-            moved(c, "update online_migrations set phase = 'FINALIZED', updated_at = now() where id = " + m.id()
+            moved(c, "update online_migrations set phase = 'FINALIZED', closing = null, updated_at = now() where id = " + m.id()
                     + " and phase = 'CUT_OVER'", m.id(), "FINALIZED", null);
             return null;
         });
