@@ -84,7 +84,7 @@ public class EmbeddingLayout {
         return migrations.lastFinalized().map(OnlineMigrationRow::target).filter(t -> column.isPresent()
                 && t.dimensions() == column.get().dimensions() && t.type() == column.get().storage())
                 .orElseGet(() -> new OnlineMigrationRow.Side(target.model(), target.dimensions(),
-                        VectorColumnType.forDimensions(target.dimensions())));
+                        target.storageType()));
     }
 
     /** What the shadow column embedding_next holds while an open migration has one (before its cutover). */

@@ -51,8 +51,7 @@ public class QuestionService {
     }
 
     public QuestionViews.Created create(QuestionRequests.Create request) {
-        EmbeddingLayout.SearchPlan plan = layout.searchPlan();
-        requireColumn(plan);
+        EmbeddingLayout.SearchPlan plan = checkedPlan();
         List<String> solutions = request.solutions() == null ? List.of() : request.solutions();
         String title = blankToNull(request.title());
         float[] vector = null;
@@ -106,8 +105,7 @@ public class QuestionService {
      */
     private SearchResult match(Embedding embedding, double threshold, int limit) {
         for (int attempt = 0;; attempt++) {
-            EmbeddingLayout.SearchPlan plan = layout.searchPlan();
-            requireColumn(plan);
+            EmbeddingLayout.SearchPlan plan = checkedPlan();
             if (!plan.liveServable() && !plan.shadow()) {
                 throw ProblemException.conflict("questions.embedding holds " + plan.model() + " vectors, and that model can no "
                         + "longer be served: queries cannot be embedded for it. Move the store (POST /api/migration/online, "
@@ -145,6 +143,26 @@ public class QuestionService {
             }
             throw new ProblemException(new Problem(Response.Status.SERVICE_UNAVAILABLE.getStatusCode(), "Service Unavailable",
                     "The embedding provider is not available: " + e.getMessage()).with("errorCode", e.code().name()));
+        }
+    }
+
+    /**
+     * The plan, with the 409 column guard. During an online migration a swap may commit between
+     * reading the plan and reading the column: then the plan is read again, once, rather than
+     * refusing a request that the new layout serves.
+     */
+    private EmbeddingLayout.SearchPlan checkedPlan() {
+        EmbeddingLayout.SearchPlan plan = layout.searchPlan();
+        try {
+            requireColumn(plan);
+            return plan;
+        } catch (ProblemException e) {
+            if (plan.migrationId() == null) {
+                throw e;
+            }
+            EmbeddingLayout.SearchPlan again = layout.searchPlan();
+            requireColumn(again);
+            return again;
         }
     }
 

@@ -51,7 +51,7 @@ class HalfvecSchemaChangeTest {
 
     @Test
     void applyBackfillRollbackApplyAtHalfvec3072() {
-        assertThat(TestDb.string(db, "select current_database()")).startsWith("reembed_scratch_");
+        assertThat(TestDb.string(db, "select current_database()")).contains("_scratch_");
         seedVersion2Rows();
         Map<Long, String> before = pairs("select id, embedding::text from questions where embedding is not null order by id");
 
@@ -94,6 +94,12 @@ class HalfvecSchemaChangeTest {
                 .body(Map.of("query", "question 3", "threshold", -1, "limit", 3))
                 .post("/api/questions/search").then().statusCode(200).extract().jsonPath();
         assertThat(found.getList("$")).hasSize(3);
+        // the verification report checks the column against its halfvec type and opclass
+        JsonPath report = given().get("/api/verification?maxP95Ms=600000").then().statusCode(200).extract().jsonPath();
+        assertThat(report.getString("checks.find { it.name == 'column' }.detail")).isEqualTo("questions.embedding is halfvec(3072)");
+        assertThat(report.getString("checks.find { it.name == 'index' }.status")).isEqualTo("PASS");
+        assertThat(report.getString("checks.find { it.name == 'norms' }.status")).isEqualTo("PASS");
+        assertThat(report.getString("checks.find { it.name == 'coverage' }.status")).isEqualTo("PASS");
 
         given().post("/api/migration/rollback").then().statusCode(200)
                 .body("column.dimensions", equalTo(768))
