@@ -241,8 +241,8 @@ class DashboardBrowserTest {
             assertThat(text("om-target")).isEqualTo("gemini-embedding-001 · 3072 d · halfvec");
             assertThat(text("om-index")).isEqualTo("waits for the backfill");
             assertThat(text("om-live")).isEqualTo("the current column");
-            assertThat(step("PREPARED").getDomAttribute("class")).isEqualTo("done");
-            assertThat(step("BACKFILLING").getDomAttribute("aria-current")).isEqualTo("step");
+            assertThat(stepAttribute("PREPARED", "class")).isEqualTo("done");
+            assertThat(stepAttribute("BACKFILLING", "aria-current")).isEqualTo("step");
             assertThat(visible("om-start-form")).as("no second start while one is open").isFalse();
             assertThat(el("om-cutover").isEnabled()).as("no cutover before READY").isFalse();
             assertThat(el("om-finalize").isEnabled()).isFalse();
@@ -278,8 +278,8 @@ class DashboardBrowserTest {
             assertThat(confirm()).contains("is dropped");
             el("confirm-ok").click();
             waitFor(Duration.ofSeconds(30), b -> text("om-phase").equals("ROLLED_BACK") && visible("om-start-form"));
-            assertThat(step("ROLLED_BACK").getDomAttribute("class")).isEqualTo("current end");
-            assertThat(step("FINALIZED").getDomAttribute("class")).isEqualTo("skipped");
+            assertThat(stepAttribute("ROLLED_BACK", "class")).isEqualTo("current end");
+            assertThat(stepAttribute("FINALIZED", "class")).isEqualTo("skipped");
             assertThat(visible("om-rollback")).isFalse();
             assertThat(TestDb.number(db, "select count(*) from pg_attribute where attrelid = 'questions'::regclass "
                     + "and attname = 'embedding_next' and not attisdropped")).as("the shadow column is gone").isZero();
@@ -299,8 +299,14 @@ class DashboardBrowserTest {
         return text("confirm-text");
     }
 
-    private WebElement step(String phase) {
-        return el("om-steps").findElement(By.cssSelector("li[data-phase='" + phase + "']"));
+    /**
+     * An attribute of a phase's step, read in one script: the panel re-renders its steps at every
+     * poll, so an element found first and read after may already be replaced.
+     */
+    private String stepAttribute(String phase, String attribute) {
+        return (String) ((JavascriptExecutor) browser).executeScript(
+                "const li = document.querySelector(\"#om-steps li[data-phase='\" + arguments[0] + \"']\");"
+                        + " return li ? li.getAttribute(arguments[1]) : null;", phase, attribute);
     }
 
     @Test
