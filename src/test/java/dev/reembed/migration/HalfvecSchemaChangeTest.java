@@ -10,7 +10,6 @@ import static org.hamcrest.Matchers.startsWith;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import jakarta.inject.Inject;
@@ -53,7 +52,7 @@ class HalfvecSchemaChangeTest {
     void applyBackfillRollbackApplyAtHalfvec3072() {
         assertThat(TestDb.string(db, "select current_database()")).contains("_scratch_");
         seedVersion2Rows();
-        Map<Long, String> before = pairs("select id, embedding::text from questions where embedding is not null order by id");
+        Map<Long, String> before = TestDb.pairs(db, "select id, embedding::text from questions where embedding is not null order by id");
 
         JsonPath pre = given().get("/api/migration/preflight").then().statusCode(200).extract().jsonPath();
         assertThat(pre.getBoolean("ready")).as(pre.prettify()).isTrue();
@@ -72,7 +71,7 @@ class HalfvecSchemaChangeTest {
         assertHalfvec3072();
         assertThat(TestDb.string(db, "select installed_by || ' ' || success from flyway_schema_history where version = '3'"))
                 .isEqualTo(MigrationRepository.V3_MARKED_BY + " true");
-        assertThat(pairs("select id, embedding::text from questions_embedding_backup order by id")).isEqualTo(before);
+        assertThat(TestDb.pairs(db, "select id, embedding::text from questions_embedding_backup order by id")).isEqualTo(before);
         given().get("/api/migration").then().statusCode(200)
                 .body("currentVersion", equalTo("3"))
                 .body("applied.version", hasItem("3"))
@@ -105,7 +104,7 @@ class HalfvecSchemaChangeTest {
                 .body("column.dimensions", equalTo(768))
                 .body("column.type", equalTo("vector(768)"))
                 .body("restoredEmbeddings", equalTo(5));
-        assertThat(pairs("select id, embedding::text from questions where embedding is not null order by id")).isEqualTo(before);
+        assertThat(TestDb.pairs(db, "select id, embedding::text from questions where embedding is not null order by id")).isEqualTo(before);
         assertThat(columnType()).isEqualTo("vector(768)");
         assertThat(index()).isEqualTo("hnsw vector_cosine_ops true");
         assertThat(TestDb.number(db, "select count(*) from flyway_schema_history where version = '3'")).isZero();
@@ -116,7 +115,7 @@ class HalfvecSchemaChangeTest {
                 .body("applied", hasItem(startsWith("3 ")))
                 .body("currentVersion", equalTo("3"));
         assertHalfvec3072();
-        assertThat(pairs("select id, embedding::text from questions_embedding_backup order by id")).isEqualTo(before);
+        assertThat(TestDb.pairs(db, "select id, embedding::text from questions_embedding_backup order by id")).isEqualTo(before);
         given().post("/api/migration/apply").then().statusCode(200).body("applied.size()", equalTo(0));
     }
 
@@ -173,15 +172,4 @@ class HalfvecSchemaChangeTest {
         }
     }
 
-    private Map<Long, String> pairs(String sql) {
-        Map<Long, String> out = new LinkedHashMap<>();
-        try (var c = db.getConnection(); var st = c.createStatement(); var rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                out.put(rs.getLong(1), rs.getString(2));
-            }
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException(e);
-        }
-        return out;
-    }
 }

@@ -7,7 +7,6 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.startsWith;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -184,22 +183,11 @@ class SchemaChangeTest {
     }
 
     private Map<Long, String> vectorsById() {
-        return pairs("select id, embedding::text from questions where embedding is not null order by id");
+        return TestDb.pairs(db, "select id, embedding::text from questions where embedding is not null order by id");
     }
 
     private Map<Long, String> backupById() {
-        return pairs("select id, embedding::text from questions_embedding_backup order by id");
+        return TestDb.pairs(db, "select id, embedding::text from questions_embedding_backup order by id");
     }
 
-    private Map<Long, String> pairs(String sql) {
-        Map<Long, String> out = new LinkedHashMap<>();
-        try (var c = db.getConnection(); var st = c.createStatement(); var rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                out.put(rs.getLong(1), rs.getString(2));
-            }
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException(e);
-        }
-        return out;
-    }
 }

@@ -98,6 +98,19 @@ public final class TestDb {
         return url.substring(0, slash + 1) + database + (query < 0 ? "" : url.substring(query));
     }
 
+    /** The first two columns of {@code sql}'s rows (an id and a text), in the order the query gives. */
+    public static java.util.Map<Long, String> pairs(javax.sql.DataSource db, String sql) {
+        java.util.Map<Long, String> out = new java.util.LinkedHashMap<>();
+        try (var c = db.getConnection(); var st = c.createStatement(); var rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                out.put(rs.getLong(1), rs.getString(2));
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
     /**
      * A new scratch database name, prefixed by the test database's own ({@code reembed_test_scratch_…}):
      * scripts/postgres.sh --fresh-test-db drops only its test database's scratch databases, never
