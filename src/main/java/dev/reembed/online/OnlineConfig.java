@@ -32,6 +32,17 @@ public interface OnlineConfig {
     @Max(10000)
     int maxCutoverRows();
 
+    /**
+     * Workers of the shadow's backfill when the start request names none. Lower than a backfill's
+     * (reembed.backfill.concurrency): every shadow write also enters the live HNSW index, and search
+     * shares the machine. On 2 cores, 2 workers backfilled as fast as 4 (476 s vs 452 s for 100,000
+     * rows) with search p95 at 1.29x its baseline instead of 2.21x (docs/BENCHMARKS.md).
+     */
+    @WithDefault("2")
+    @Min(1)
+    @Max(64)
+    int concurrency();
+
     /** maintenance_work_mem for the shadow index's build. */
     @WithDefault("512MB")
     String maintenanceWorkMem();

@@ -78,7 +78,7 @@ public class OnlineMigrationService {
         ModelSpec spec = registry.validateTarget(request.model().strip(), dims, type);
         registry.validateProvider(embedding.provider(), spec.id(), dims);
         int batchSize = bounded("batchSize", request.batchSize(), backfill.batchSize(), 1, 1000);
-        int concurrency = bounded("concurrency", request.concurrency(), backfill.concurrency(), 1, 64);
+        int concurrency = bounded("concurrency", request.concurrency(), config.concurrency(), 1, 64);
         if (type == VectorColumnType.HALFVEC) {
             PgvectorVersion installed = catalog.pgvectorVersion().map(PgvectorVersion::parse).orElse(null);
             if (installed == null || installed.isBefore(HALFVEC_SINCE)) {

@@ -37,7 +37,8 @@ import dev.reembed.testing.ServiceProcess;
 /**
  * Issue 15's benchmark (docs/BENCHMARKS.md, "Online migration"): gemini-embedding-001 @1536 vector →
  * @3072 halfvec on {@code bench.rows} (100000) rows against the fake, with an open-loop search load
- * of {@code bench.searchesPerSecond} (25) through POST /api/questions/search for the whole move:
+ * of {@code bench.searchesPerSecond} (25) through POST /api/questions/search for the whole move
+ * ({@code bench.concurrency}: the shadow backfill's workers, default the service's):
  * baseline, backfill of the shadow, its index build, READY, cutover, swap back, cutover, finalize.
  * Not a test (run by scripts/bench.sh --online). Results: stdout and target/bench/results-online-<rows>.txt.
  */
@@ -52,7 +53,8 @@ class OnlineMigrationBench {
     private final int searchesPerSecond = Integer.getInteger("bench.searchesPerSecond", 25);
     private final long latencyMs = Long.getLong("bench.latencyMs", 50);
     private final int baselineSeconds = Integer.getInteger("bench.baselineSeconds", 30);
-    private final int concurrency = Integer.getInteger("bench.concurrency", 4);
+    /** The shadow backfill's workers; unset: the service's default (reembed.online.concurrency). */
+    private final Integer concurrency = Integer.getInteger("bench.concurrency");
     private Path out;
 
     /** One search: when, in which phase, how long, and whether it answered. */
@@ -89,8 +91,8 @@ class OnlineMigrationBench {
                 Thread.sleep(baselineSeconds * 1000L); // the baseline's length: a duration, not a condition
 
                 long m0 = System.nanoTime();
-                post(service, "/api/migration/online", "{\"model\":\"gemini-embedding-001\",\"dimensions\":3072,\"batchSize\":100,"
-                        + "\"concurrency\":" + concurrency + "}", 202);
+                post(service, "/api/migration/online", "{\"model\":\"gemini-embedding-001\",\"dimensions\":3072,\"batchSize\":100"
+                        + (concurrency == null ? "" : ",\"concurrency\":" + concurrency) + "}", 202);
                 JsonNode ready = followPhases(service, "READY");
                 report(String.format(Locale.ROOT, "shadow: backfilled and indexed in %.1f s; HNSW halfvec(3072) build %.1f s",
                         (System.nanoTime() - m0) / 1e9, ready.path("index").path("buildSeconds").asDouble()));
