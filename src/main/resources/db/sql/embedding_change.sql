@@ -84,7 +84,7 @@ drop index if exists idx_questions_embedding;
 
 do $$
 begin
-    if exists (select 1 from pg_proc where proname = 'match_questions_with_solutions') then
+    if exists (select 1 from pg_proc where proname = 'match_questions_with_solutions'${proc_in_schema}) then
         raise exception 'Step 1 failed: match_questions_with_solutions still exists';
     end if;
     if to_regclass('idx_questions_embedding') is not null then
@@ -179,7 +179,7 @@ begin
     join pg_class c on c.oid = i.indexrelid
     join pg_am am on am.oid = c.relam
     join pg_opclass opc on opc.oid = i.indclass[0]
-    where c.relname = 'idx_questions_embedding';
+    where c.relname = 'idx_questions_embedding'${index_in_schema};
     if v_index is distinct from 'hnsw ${opclass} true' then
         raise exception 'Verification failed: idx_questions_embedding is %, expected a valid hnsw ${opclass} index',
             coalesce(v_index, 'missing');

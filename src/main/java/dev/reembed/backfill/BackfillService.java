@@ -8,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import dev.reembed.tenant.StoreTarget;
 import dev.reembed.common.Problem;
 import dev.reembed.common.ProblemException;
 import dev.reembed.embedding.EmbeddingConfig;
@@ -15,7 +16,6 @@ import dev.reembed.embedding.EmbeddingRateLimiter;
 import dev.reembed.embedding.EmbeddingProvider;
 import dev.reembed.embedding.ModelRegistry;
 import dev.reembed.embedding.ModelSpec;
-import dev.reembed.embedding.TargetConfig;
 import dev.reembed.schema.SchemaCatalog;
 
 /** Backfill runs: start (validated against the registry, the provider and the schema), control, progress. */
@@ -31,7 +31,7 @@ public class BackfillService {
     private final SchemaCatalog schema;
     private final ModelRegistry registry;
     private final EmbeddingProvider provider;
-    private final TargetConfig target;
+    private final StoreTarget target;
     private final BackfillConfig config;
     private final ProgressTracker progress;
     private final EmbeddingRateLimiter limiter;
@@ -39,7 +39,7 @@ public class BackfillService {
 
     public BackfillService(RunRepository runs, LeaseRepository leases, ScopeRepository scopes, SchemaCatalog schema,
             ModelRegistry registry,
-            EmbeddingProvider provider, TargetConfig target, BackfillConfig config, ProgressTracker progress,
+            EmbeddingProvider provider, StoreTarget target, BackfillConfig config, ProgressTracker progress,
             EmbeddingRateLimiter limiter, EmbeddingConfig embedding) {
         this.limiter = limiter;
         this.embedding = embedding;
@@ -107,6 +107,11 @@ public class BackfillService {
 
     public List<Run> list() {
         return runs.listRuns(200).stream().map(this::view).toList();
+    }
+
+    /** The store's newest run, if it had one. */
+    public java.util.Optional<Run> latest() {
+        return runs.listRuns(1).stream().findFirst().map(this::view);
     }
 
     public Run get(long id) {

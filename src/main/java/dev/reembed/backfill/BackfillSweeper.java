@@ -4,8 +4,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import dev.reembed.tenant.StoreTarget;
 import dev.reembed.common.ProblemException;
-import dev.reembed.embedding.TargetConfig;
 import io.quarkus.scheduler.Scheduled;
 
 /**
@@ -22,10 +22,10 @@ public class BackfillSweeper {
     private final ScopeRepository scopes;
     private final BackfillService service;
     private final BackfillConfig config;
-    private final TargetConfig target;
+    private final StoreTarget target;
 
     public BackfillSweeper(RunRepository runs, ScopeRepository scopes, BackfillService service, BackfillConfig config,
-            TargetConfig target) {
+            StoreTarget target) {
         this.runs = runs;
         this.scopes = scopes;
         this.service = service;

@@ -3,8 +3,11 @@ package dev.reembed.backfill;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +32,10 @@ import dev.reembed.embedding.EmbeddingBatch;
 import dev.reembed.embedding.EmbeddingException;
 import dev.reembed.embedding.EmbeddingProvider;
 import dev.reembed.embedding.EmbeddingProviders;
+import dev.reembed.tenant.TenancyConfig;
+import dev.reembed.tenant.Tenant;
+import dev.reembed.tenant.TenantContext;
+import dev.reembed.tenant.TenantService;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -56,7 +63,11 @@ public class BackfillWorker {
 
     /** What a worker reads of its run once: the run's model, dimension and batch size do not change. */
     private record Job(long runId, String model, int dimensions, int batchSize, String owner, VectorColumn column,
-            EmbeddingProvider provider) {
+            EmbeddingProvider provider, ProviderHealth health) {
+
+        Job withOwner(String owner) {
+            return new Job(runId, model, dimensions, batchSize, owner, column, provider, health);
+        }
     }
 
     private final RunRepository runs;
@@ -85,6 +96,13 @@ public class BackfillWorker {
     private volatile String workingOn = "";
     private volatile ProviderHealth health;
 
+    private final TenantService tenants;
+    private final TenancyConfig tenancy;
+    /** The tenants' running runs, taken in turn by the shared workers. */
+    private final TenantLanes<Job> lanes = new TenantLanes<>();
+    private final AtomicInteger sharedWorkers = new AtomicInteger();
+    private final Set<String> healingTenants = ConcurrentHashMap.newKeySet();
+
     private final Counter rowsEmbedded;
     private final Timer writeTimer;
     private final BusyClock writing = new BusyClock();
@@ -93,7 +111,9 @@ public class BackfillWorker {
 
     public BackfillWorker(RunRepository runs, LeaseRepository leases, VectorWriter writer, EmbeddingProvider provider,
             EmbeddingProviders providers, BackfillConfig config, MeterRegistry meters, SearchIndex searchIndex,
-            RunHistory history, LeaseKeeper keeper) {
+            RunHistory history, LeaseKeeper keeper, TenantService tenants, TenancyConfig tenancy) {
+        this.tenants = tenants;
+        this.tenancy = tenancy;
         this.providers = providers;
         this.runs = runs;
         this.leases = leases;
@@ -119,6 +139,13 @@ public class BackfillWorker {
         if (stopping) {
             return;
         }
+        pollOwnStore();
+        if (tenants.enabled()) {
+            pollTenants();
+        }
+    }
+
+    private void pollOwnStore() {
         RunRow run = runs.activeRun().orElse(null);
         if (run == null) {
             healIndex();
@@ -131,6 +158,107 @@ public class BackfillWorker {
         }
         if (run.status() == RunStatus.RUNNING) {
             ensureWorkers(run);
+        }
+    }
+
+    /**
+     * Tenants: each served tenant's active run becomes a lane (a QUEUED one starts here), and
+     * {@code reembed.tenancy.workers} shared workers take the lanes' batches in turn. A tenant that
+     * cannot be read now is passed over until the next poll; the others go on.
+     */
+    private void pollTenants() {
+        Set<String> served = new HashSet<>();
+        for (Tenant t : tenants.usable()) {
+            served.add(t.schema());
+            try {
+                TenantContext.run(t.schema(), () -> pollTenant(t.schema()));
+            } catch (RuntimeException e) {
+                LOG.warnf("Tenant %s: its backfill cannot be read now (%s)", t.schema(), e.getMessage());
+            }
+        }
+        lanes.retain(served);
+        while (lanes.size() > 0 && sharedWorkers.get() < tenancy.workers()) {
+            sharedWorkers.incrementAndGet();
+            threads.execute(this::workShared);
+        }
+    }
+
+    private void pollTenant(String schema) {
+        RunRow run = runs.activeRun().orElse(null);
+        if (run != null && run.status() == RunStatus.QUEUED
+                && runs.transition(run.id(), List.of(RunStatus.QUEUED), RunStatus.RUNNING, null)) {
+            LOG.infof("Tenant %s: backfill run %d started: %d rows, %s at %d d", schema, run.id(), run.total(), run.model(),
+                    run.dimensions());
+            run = runs.findRun(run.id()).orElseThrow();
+        }
+        if (run == null || run.status() != RunStatus.RUNNING) {
+            lanes.idle(schema);
+            if (run == null) {
+                healTenantIndex(schema);
+            }
+            return;
+        }
+        searchIndex.beforeRun(run);
+        EmbeddingProvider runProvider;
+        try {
+            runProvider = providerFor(run);
+        } catch (RuntimeException e) {
+            runs.noteError(run.id(), "No provider for " + run.model() + " at " + run.dimensions() + " d: " + e.getMessage());
+            lanes.idle(schema);
+            return;
+        }
+        Job job = new Job(run.id(), run.model(), run.dimensions(), run.batchSize(), null, run.vectorColumn(), runProvider,
+                new ProviderHealth(clock, config.outagePauseAfter()));
+        lanes.running(schema, run.id() + "@" + run.createdAt(), job, run.concurrency());
+    }
+
+    /** {@link #healIndex()} in a tenant's store. */
+    private void healTenantIndex(String schema) {
+        if (searchIndex.pending() && healingTenants.add(schema)) {
+            threads.execute(() -> {
+                try {
+                    TenantContext.run(schema, searchIndex::build);
+                } catch (RuntimeException e) {
+                    LOG.errorf(e, "Tenant %s: search index build failed; it is tried again at the next poll", schema);
+                } finally {
+                    healingTenants.remove(schema);
+                }
+            });
+        }
+    }
+
+    /** A shared worker: one batch of the next tenant with work, in that tenant's store, then the next. */
+    private void workShared() {
+        String owner = replica + "/" + UUID.randomUUID().toString().substring(0, 8);
+        try {
+            while (!stopping) {
+                TenantLanes.Lane<Job> lane = lanes.take(System.nanoTime());
+                if (lane == null) {
+                    if (lanes.size() == 0) {
+                        return; // the next poll starts workers again when a tenant has a run
+                    }
+                    sleep(config.pollInterval());
+                    continue;
+                }
+                Outcome outcome;
+                try {
+                    outcome = TenantContext.call(lane.schema, () -> step(lane.job.withOwner(owner)));
+                } catch (RuntimeException e) {
+                    if (!DatabaseErrors.isTransient(e)) {
+                        LOG.errorf(e, "Tenant %s: a backfill batch failed unexpectedly; its leases return when they expire",
+                                lane.schema);
+                    }
+                    outcome = Outcome.BACK_OFF;
+                }
+                if (outcome instanceof Outcome.Stopped) {
+                    lanes.idle(lane.schema); // paused, cancelled or complete: the next poll says which
+                }
+                long wait = outcome instanceof Outcome.Wait w ? w.delay().toNanos()
+                        : outcome instanceof Outcome.BackOff ? backoff.delay(lane.failuresInARow).toNanos() : 0;
+                lanes.done(lane, outcome instanceof Outcome.Done, wait, System.nanoTime());
+            }
+        } finally {
+            sharedWorkers.decrementAndGet();
         }
     }
 
@@ -165,7 +293,7 @@ public class BackfillWorker {
         }
         while (workers.get() < run.concurrency()) {
             Job job = new Job(run.id(), run.model(), run.dimensions(), run.batchSize(),
-                    replica + "/" + UUID.randomUUID().toString().substring(0, 8), run.vectorColumn(), runProvider);
+                    replica + "/" + UUID.randomUUID().toString().substring(0, 8), run.vectorColumn(), runProvider, health);
             workers.incrementAndGet();
             threads.execute(() -> work(job));
         }
@@ -264,7 +392,7 @@ public class BackfillWorker {
 
     /** Embeds and writes one leased batch, leased in the run's {@code generation}. */
     Outcome process(Job job, int generation, List<Lease> batch) {
-        ProviderHealth health = this.health;
+        ProviderHealth health = job.health();
         health.starting(generation);
         EmbeddingBatch embedded;
         try {
@@ -347,6 +475,7 @@ public class BackfillWorker {
         }
         Counter.builder("reembed.backfill.failures").description("Rows of failed provider calls, by error code")
                 .tag("code", e.code().name()).register(meters).increment(batch.size());
+        ProviderHealth health = job.health();
         ProviderHealth.Verdict verdict = health.failure(e, generation);
         switch (verdict) {
             case REJECTED -> {

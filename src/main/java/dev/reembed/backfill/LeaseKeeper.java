@@ -9,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import dev.reembed.tenant.TenantContext;
 import io.quarkus.runtime.Startup;
 import io.quarkus.scheduler.Scheduled;
 
@@ -23,7 +24,11 @@ public class LeaseKeeper {
 
     private static final Logger LOG = Logger.getLogger(LeaseKeeper.class);
 
-    private record InFlight(long runId, LeaseRepository.Held held) {
+    /** {@code store}: the tenant's schema, null for the service's own. */
+    private record InFlight(String store, long runId, LeaseRepository.Held held) {
+    }
+
+    private record RunOf(String store, long runId) {
     }
 
     private final LeaseRepository leases;
@@ -42,7 +47,7 @@ public class LeaseKeeper {
     }
 
     void hold(long runId, String owner, List<Long> questionIds) {
-        inFlight.put(owner, new InFlight(runId, new LeaseRepository.Held(owner, questionIds)));
+        inFlight.put(owner, new InFlight(TenantContext.current().orElse(null), runId, new LeaseRepository.Held(owner, questionIds)));
     }
 
     void drop(String owner) {
@@ -51,14 +56,14 @@ public class LeaseKeeper {
 
     @Scheduled(every = "${reembed.backfill.lease-renewal}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void renew() {
-        Map<Long, List<LeaseRepository.Held>> byRun = inFlight.values().stream()
-                .collect(Collectors.groupingBy(InFlight::runId, Collectors.mapping(InFlight::held, Collectors.toList())));
-        byRun.forEach((runId, held) -> {
+        Map<RunOf, List<LeaseRepository.Held>> byRun = inFlight.values().stream().collect(Collectors.groupingBy(
+                f -> new RunOf(f.store(), f.runId()), Collectors.mapping(InFlight::held, Collectors.toList())));
+        byRun.forEach((run, held) -> {
             try {
-                leases.renew(runId, config.leaseDuration(), held);
+                TenantContext.run(run.store(), () -> leases.renew(run.runId(), config.leaseDuration(), held));
             } catch (RuntimeException e) {
                 // E.g. the database restarting: the leases last lease-duration, the next renewal may make it.
-                LOG.warnf("Run %d: cannot renew the leases of %d batches: %s", runId, held.size(), e.getMessage());
+                LOG.warnf("Run %d: cannot renew the leases of %d batches: %s", run.runId(), held.size(), e.getMessage());
             }
         });
     }

@@ -2,7 +2,9 @@ package dev.reembed.backfill;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
@@ -13,6 +15,7 @@ import org.jboss.logging.Logger;
 import dev.reembed.backfill.RunHistoryRepository.Delta;
 import dev.reembed.common.ProblemException;
 import dev.reembed.embedding.ProviderCallListener;
+import dev.reembed.tenant.TenantContext;
 import io.quarkus.scheduler.Scheduled;
 
 /**
@@ -30,7 +33,8 @@ public class RunHistory implements ProviderCallListener {
 
     private static final Logger LOG = Logger.getLogger(RunHistory.class);
 
-    private record Key(long runId, long epochMinute) {
+    /** {@code store}: the tenant's schema, null for the service's own; run ids are per store. */
+    private record Key(String store, long runId, long epochMinute) {
     }
 
     /** Mutated only inside {@link ConcurrentHashMap#compute}, which orders it with {@link #flush()}'s remove. */
@@ -116,34 +120,47 @@ public class RunHistory implements ProviderCallListener {
      * concurrent flush took; counts that cannot be written go back for the next flush.
      */
     synchronized void flush() {
-        List<Delta> deltas = new ArrayList<>();
+        Map<String, List<Delta>> byStore = new HashMap<>();
         for (Key key : pending.keySet()) {
             Counts c = pending.remove(key);
             if (c != null) {
-                deltas.add(new Delta(key.runId(), key.epochMinute(), c.rows, c.tokens, c.calls, c.rateLimited, c.errors, c.takeovers));
+                byStore.computeIfAbsent(key.store() == null ? "" : key.store(), s -> new ArrayList<>()).add(
+                        new Delta(key.runId(), key.epochMinute(), c.rows, c.tokens, c.calls, c.rateLimited, c.errors, c.takeovers));
             }
         }
-        try {
-            repository.add(deltas);
-        } catch (RuntimeException e) {
-            for (Delta d : deltas) {
-                pending.compute(new Key(d.runId(), d.epochMinute()), (k, old) -> {
-                    Counts c = old == null ? new Counts() : old;
-                    c.rows += d.rows();
-                    c.tokens += d.tokens();
-                    c.calls += d.calls();
-                    c.rateLimited += d.rateLimited();
-                    c.errors += d.errors();
-                    c.takeovers += d.leaseTakeovers();
-                    return c;
-                });
+        RuntimeException failure = null;
+        for (Map.Entry<String, List<Delta>> e : byStore.entrySet()) {
+            String store = e.getKey().isEmpty() ? null : e.getKey();
+            try {
+                TenantContext.run(store, () -> repository.add(e.getValue()));
+            } catch (RuntimeException ex) {
+                putBack(store, e.getValue());
+                failure = ex;
             }
-            throw e;
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Counts that could not be written go back for the next flush. */
+    private void putBack(String store, List<Delta> deltas) {
+        for (Delta d : deltas) {
+            pending.compute(new Key(store, d.runId(), d.epochMinute()), (k, old) -> {
+                Counts c = old == null ? new Counts() : old;
+                c.rows += d.rows();
+                c.tokens += d.tokens();
+                c.calls += d.calls();
+                c.rateLimited += d.rateLimited();
+                c.errors += d.errors();
+                c.takeovers += d.leaseTakeovers();
+                return c;
+            });
         }
     }
 
     private void add(long runId, Consumer<Counts> change) {
-        pending.compute(new Key(runId, clock.millis() / 60_000), (k, old) -> {
+        pending.compute(new Key(TenantContext.current().orElse(null), runId, clock.millis() / 60_000), (k, old) -> {
             Counts c = old == null ? new Counts() : old;
             change.accept(c);
             return c;

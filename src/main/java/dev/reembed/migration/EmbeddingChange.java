@@ -11,10 +11,10 @@ import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import org.flywaydb.core.Flyway;
 import org.jboss.logging.Logger;
 
-import dev.reembed.embedding.TargetConfig;
+import dev.reembed.tenant.StoreTarget;
+import dev.reembed.tenant.TenantContext;
 import dev.reembed.embedding.VectorColumnType;
 import dev.reembed.schema.SqlTemplate;
 import io.agroal.api.AgroalDataSource;
@@ -39,20 +39,23 @@ public class EmbeddingChange {
     }
 
     private final AgroalDataSource dataSource;
-    private final Flyway flyway;
+    private final StoreFlyway flyways;
     private final MigrationRepository repository;
-    private final TargetConfig target;
+    private final StoreTarget target;
 
-    public EmbeddingChange(AgroalDataSource dataSource, Flyway flyway, MigrationRepository repository, TargetConfig target) {
+    public EmbeddingChange(AgroalDataSource dataSource, StoreFlyway flyways, MigrationRepository repository, StoreTarget target) {
         this.dataSource = dataSource;
-        this.flyway = flyway;
+        this.flyways = flyways;
         this.repository = repository;
         this.target = target;
     }
 
-    /** Whether the change is this class's to run: the target storage is halfvec, which V3 cannot make. */
+    /**
+     * Whether the change is this class's to run: the target storage is halfvec, which V3 cannot
+     * make, or the store is a tenant's, where V3's catalog checks would see the other schemas' objects.
+     */
     public boolean runsInsteadOfV3() {
-        return FlywaySetup.holdsBackV3(target.storageType());
+        return FlywaySetup.holdsBackV3(target.storageType()) || TenantContext.current().isPresent();
     }
 
     /** On a connection of its own (start-up). */
@@ -71,7 +74,7 @@ public class EmbeddingChange {
      * @throws SQLException when a step or a verification failed; the transaction is rolled back
      */
     public Outcome applyIfPending(Connection c) throws SQLException {
-        String script = script(flyway.getConfiguration().getPlaceholders(), target.storageType());
+        String script = script(flyways.current().getConfiguration().getPlaceholders(), target.storageType());
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
         try (Statement st = c.createStatement()) {
@@ -106,7 +109,21 @@ public class EmbeddingChange {
     static String script(Map<String, String> flywayPlaceholders, VectorColumnType type) {
         Map<String, String> values = new HashMap<>(flywayPlaceholders);
         values.putAll(typeValues(type));
+        values.putAll(CATALOG_IN_SCHEMA);
         return SCRIPT.render(values);
+    }
+
+    /**
+     * The template's catalog checks look in the schema being changed (the first of the search_path),
+     * which V3 does not do: it predates tenants. Rendered empty, the template is V3's text.
+     */
+    static final Map<String, String> CATALOG_IN_SCHEMA = Map.of(
+            "proc_in_schema", " and pronamespace = current_schema()::regnamespace",
+            "index_in_schema", " and c.relnamespace = current_schema()::regnamespace");
+
+    /** {@link #CATALOG_IN_SCHEMA}'s placeholders as V3 has them: none. */
+    public static Map<String, String> v3CatalogChecks() {
+        return Map.of("proc_in_schema", "", "index_in_schema", "");
     }
 
     /** The placeholders that make the template V3 (for VECTOR) or its halfvec twin. */

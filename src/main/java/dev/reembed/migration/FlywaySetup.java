@@ -1,5 +1,14 @@
 package dev.reembed.migration;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
+
+import javax.sql.DataSource;
+
 import jakarta.inject.Singleton;
 
 import org.flywaydb.core.Flyway;
@@ -9,6 +18,7 @@ import org.flywaydb.core.api.configuration.FluentConfiguration;
 
 import dev.reembed.embedding.TargetConfig;
 import dev.reembed.embedding.VectorColumnType;
+import dev.reembed.tenant.TenancyConfig;
 import io.quarkus.flyway.FlywayConfigurationCustomizer;
 
 /**
@@ -25,10 +35,12 @@ public class FlywaySetup implements FlywayConfigurationCustomizer {
 
     private final MigrationConfig config;
     private final TargetConfig target;
+    private final TenancyConfig tenancy;
 
-    public FlywaySetup(MigrationConfig config, TargetConfig target) {
+    public FlywaySetup(MigrationConfig config, TargetConfig target, TenancyConfig tenancy) {
         this.config = config;
         this.target = target;
+        this.tenancy = tenancy;
     }
 
     @Override
@@ -39,6 +51,15 @@ public class FlywaySetup implements FlywayConfigurationCustomizer {
                     + ") must be at least twice reembed.migration.hnsw.m (" + config.hnsw().m() + ")");
         }
         configuration.javaMigrations(new V1__Enable_pgvector());
+        if (tenancy.enabled()) {
+            if (!tenancy.serviceSchema().matches("[a-z_][a-z0-9_]{0,62}")) {
+                throw new IllegalArgumentException("reembed.tenancy.service-schema (" + tenancy.serviceSchema()
+                        + ") must be a lower-case identifier");
+            }
+            // the service's own store off the tenants' search_path (TenancyConfig.serviceSchema)
+            configuration.schemas(tenancy.serviceSchema()).defaultSchema(tenancy.serviceSchema());
+        }
+        adoptOnlyOwnTables(configuration, tenancy.enabled() ? tenancy.serviceSchema() : null);
         String start = config.startTarget();
         MigrationVersion startTarget = start.matches("\\d+") ? highestOfMajor(configuration, start) : startTarget(start);
         if (holdsBackV3(target.storageType()) && includes(startTarget, V3)) {
@@ -48,7 +69,7 @@ public class FlywaySetup implements FlywayConfigurationCustomizer {
     }
 
     /** Whether the start-up target asks for the schema change (V3). */
-    static boolean startTargetIncludesV3(String startTarget) {
+    public static boolean startTargetIncludesV3(String startTarget) {
         return "latest".equalsIgnoreCase(startTarget) || includes(MigrationVersion.fromVersion(startTarget), V3);
     }
 
@@ -62,15 +83,62 @@ public class FlywaySetup implements FlywayConfigurationCustomizer {
     }
 
     /**
-     * What apply runs: {@link #latest}, or for a halfvec target everything up to the highest 2.x,
-     * since {@link EmbeddingChange} makes the change in V3's place.
+     * What apply runs: {@link #latest}, or when {@link EmbeddingChange} makes the change in V3's
+     * place (a halfvec target, a tenant's store) everything up to the highest 2.x.
      */
-    static Flyway forApply(Flyway flyway, VectorColumnType storage) {
-        if (!holdsBackV3(storage)) {
+    static Flyway forApply(Flyway flyway, boolean changeRunsInsteadOfV3) {
+        if (!changeRunsInsteadOfV3) {
             return latest(flyway);
         }
         var configuration = Flyway.configure(flyway.getConfiguration().getClassLoader()).configuration(flyway.getConfiguration());
         return configuration.target(highestOfMajor(configuration, "2")).load();
+    }
+
+    /**
+     * The application's Flyway for a tenant's schema: its history table there, the tenant's target
+     * dimension, the start-up target as configured but below V3 (there {@link EmbeddingChange}
+     * makes V3's change); the schema must exist.
+     */
+    public static Flyway forSchema(Flyway flyway, String schema, int targetDimensions) {
+        Map<String, String> placeholders = new HashMap<>(flyway.getConfiguration().getPlaceholders());
+        placeholders.put("target_dimensions", Integer.toString(targetDimensions));
+        FluentConfiguration configuration = Flyway.configure(flyway.getConfiguration().getClassLoader())
+                .configuration(flyway.getConfiguration())
+                .schemas(schema)
+                .defaultSchema(schema)
+                .createSchemas(false)
+                .placeholders(placeholders);
+        if (includes(configuration.getTarget(), V3)) {
+            configuration.target(highestOfMajor(configuration, "2")); // EmbeddingChange makes V3's change in a tenant
+        }
+        adoptOnlyOwnTables(configuration, schema);
+        return configuration.load();
+    }
+
+    /**
+     * Flyway adopts a non-empty schema without a history table at the baseline version (2: the
+     * seed's tables were made outside Flyway). A schema that holds only other tables (the shared
+     * schema with {@code companies}, a tenant's with its own) has none of reembed's yet: it is
+     * adopted below V1 instead, so that every migration runs there.
+     */
+    private static void adoptOnlyOwnTables(FluentConfiguration configuration, String schema) {
+        DataSource dataSource = configuration.getDataSource();
+        if (dataSource == null) {
+            return;
+        }
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("select to_regclass(?) is not null")) {
+            // an identifier (a tenant's, TenantNames-checked, or the configured service schema), quoted
+            ps.setString(1, schema == null ? "questions" : "\"" + schema + "\".questions");
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    configuration.baselineVersion(MigrationVersion.fromVersion("0"));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot read whether the schema holds questions: " + e.getMessage(), e);
+        }
     }
 
     /** The application's Flyway with the start-up target lifted: what apply runs and what is pending. */

@@ -17,7 +17,6 @@ import java.util.OptionalLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationVersion;
 
@@ -59,11 +58,11 @@ public class MigrationRepository {
     public static final String V3_MARKED_BY = "reembed (V3 not run by Flyway)";
 
     private final AgroalDataSource dataSource;
-    private final Flyway flyway;
+    private final StoreFlyway flyways;
 
-    public MigrationRepository(AgroalDataSource dataSource, Flyway flyway) {
+    public MigrationRepository(AgroalDataSource dataSource, StoreFlyway flyways) {
         this.dataSource = dataSource;
-        this.flyway = flyway;
+        this.flyways = flyways;
     }
 
     /** Whether Flyway's history has V3 (applied by Flyway, or marked by {@link #markV3Applied}). */
@@ -84,7 +83,7 @@ public class MigrationRepository {
      * Does nothing when V3 is recorded already; returns whether a row was written.
      */
     public boolean markV3Applied(Connection c, int executionMillis) throws SQLException {
-        MigrationInfo v3 = Arrays.stream(FlywaySetup.latest(flyway).info().all())
+        MigrationInfo v3 = Arrays.stream(FlywaySetup.latest(flyways.current()).info().all())
                 .filter(i -> V3.equals(i.getVersion())).findFirst()
                 .orElseThrow(() -> new IllegalStateException("Flyway does not resolve V3 (db/migration/V3__*.sql)"));
         // One statement: the next rank, and nothing when a V3 row exists.

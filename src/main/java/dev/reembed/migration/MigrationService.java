@@ -20,10 +20,9 @@ import org.jboss.logging.Logger;
 import dev.reembed.common.Check;
 import dev.reembed.common.Problem;
 import dev.reembed.common.ProblemException;
-import dev.reembed.embedding.TargetConfig;
-import dev.reembed.embedding.VectorColumnType;
 import dev.reembed.schema.HnswIndex;
 import dev.reembed.schema.SchemaCatalog;
+import dev.reembed.tenant.StoreTarget;
 import io.agroal.api.AgroalDataSource;
 
 /**
@@ -35,18 +34,18 @@ public class MigrationService {
 
     private static final Logger LOG = Logger.getLogger(MigrationService.class);
 
-    private final Flyway flyway;
+    private final StoreFlyway flyways;
     private final PreflightService preflight;
     private final MigrationRepository repository;
     private final MigrationConfig config;
-    private final TargetConfig target;
+    private final StoreTarget target;
     private final SchemaCatalog catalog;
     private final AgroalDataSource dataSource;
     private final EmbeddingChange change;
 
-    public MigrationService(Flyway flyway, PreflightService preflight, MigrationRepository repository, SchemaCatalog catalog,
-            MigrationConfig config, TargetConfig target, AgroalDataSource dataSource, EmbeddingChange change) {
-        this.flyway = flyway;
+    public MigrationService(StoreFlyway flyways, PreflightService preflight, MigrationRepository repository, SchemaCatalog catalog,
+            MigrationConfig config, StoreTarget target, AgroalDataSource dataSource, EmbeddingChange change) {
+        this.flyways = flyways;
         this.change = change;
         this.catalog = catalog;
         this.preflight = preflight;
@@ -57,6 +56,7 @@ public class MigrationService {
     }
 
     public MigrationStatus status() {
+        Flyway flyway = flyways.current();
         var info = flyway.info();
         List<MigrationStatus.Applied> applied = Arrays.stream(info.applied())
                 .map(i -> new MigrationStatus.Applied(version(i), i.getDescription(), i.getType().name(), i.getState().name(),
@@ -92,28 +92,28 @@ public class MigrationService {
             throw new ProblemException(problem);
         }
         List<String> applied = new ArrayList<>();
-        VectorColumnType storage = target.storageType();
+        Flyway flyway = flyways.current();
         withMigrationLock(lock -> {
             MigrateResult result;
             try {
                 // One transaction for everything pending (2.x and V3): a failure leaves the schema where it was.
                 // For a halfvec target Flyway stops below V3 and the change follows in a transaction of its own.
                 result = Flyway.configure(flyway.getConfiguration().getClassLoader())
-                        .configuration(FlywaySetup.forApply(flyway, storage).getConfiguration())
+                        .configuration(FlywaySetup.forApply(flyway, change.runsInsteadOfV3()).getConfiguration())
                         .group(true)
                         .load()
                         .migrate();
             } catch (FlywayException e) {
-                throw schemaChangeFailed(e);
+                throw schemaChangeFailed(flyway, e);
             }
             result.migrations.forEach(m -> applied.add(m.version + " " + m.description));
             if (change.runsInsteadOfV3()) {
                 try {
                     if (change.applyIfPending(lock).ran()) {
-                        applied.add(FlywaySetup.V3.getVersion() + " " + v3Description());
+                        applied.add(FlywaySetup.V3.getVersion() + " " + v3Description(flyway));
                     }
                 } catch (SQLException | RuntimeException e) {
-                    throw schemaChangeFailed(e);
+                    throw schemaChangeFailed(flyway, e);
                 }
             }
         });
@@ -131,7 +131,7 @@ public class MigrationService {
             throw new ProblemException(new Problem(409, "Conflict",
                     "Backfill run " + id + " is active; cancel it before rolling back").with("activeRunId", id));
         });
-        boolean v3Applied = Arrays.stream(flyway.info().applied())
+        boolean v3Applied = Arrays.stream(flyways.current().info().applied())
                 .anyMatch(i -> i.getVersion() != null && i.getVersion().equals(MigrationVersion.fromVersion("3")));
         var column = catalog.embeddingColumn();
         Integer dims = column.map(SchemaCatalog.ColumnInfo::dimensions).orElse(null);
@@ -160,7 +160,7 @@ public class MigrationService {
     }
 
     /** 500 "Schema change failed" naming the cause and the version the schema stayed at. */
-    private ProblemException schemaChangeFailed(Exception e) {
+    private ProblemException schemaChangeFailed(Flyway flyway, Exception e) {
         String at = flyway.info().current() == null ? "none" : version(flyway.info().current());
         LOG.errorf(e, "Schema change failed; the database stays at version %s", at);
         return new ProblemException(new Problem(500, "Schema change failed",
@@ -168,7 +168,7 @@ public class MigrationService {
                         + rootMessage(e)).with("currentVersion", at));
     }
 
-    private String v3Description() {
+    private String v3Description(Flyway flyway) {
         return Arrays.stream(FlywaySetup.latest(flyway).info().all()).filter(i -> FlywaySetup.V3.equals(i.getVersion()))
                 .map(MigrationInfo::getDescription).findFirst().orElse("Embedding schema update");
     }

@@ -7,13 +7,12 @@ import java.util.OptionalLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
 
+import dev.reembed.tenant.StoreTarget;
 import dev.reembed.common.Check;
 import dev.reembed.common.ProblemException;
 import dev.reembed.embedding.ModelRegistry;
-import dev.reembed.embedding.TargetConfig;
 import dev.reembed.embedding.VectorColumnType;
 import dev.reembed.schema.HnswIndex;
 import dev.reembed.schema.MatchFunction;
@@ -33,18 +32,18 @@ public class PreflightService {
     private final MigrationRepository repository;
     private final SchemaCatalog catalog;
     private final ModelRegistry registry;
-    private final TargetConfig target;
+    private final StoreTarget target;
     private final MigrationConfig migration;
-    private final Flyway flyway;
+    private final StoreFlyway flyways;
 
-    public PreflightService(MigrationRepository repository, SchemaCatalog catalog, ModelRegistry registry, TargetConfig target,
-            MigrationConfig migration, Flyway flyway) {
+    public PreflightService(MigrationRepository repository, SchemaCatalog catalog, ModelRegistry registry, StoreTarget target,
+            MigrationConfig migration, StoreFlyway flyways) {
         this.repository = repository;
         this.catalog = catalog;
         this.registry = registry;
         this.target = target;
         this.migration = migration;
-        this.flyway = flyway;
+        this.flyways = flyways;
     }
 
     public Preflight run() {
@@ -105,7 +104,7 @@ public class PreflightService {
 
     private List<String> pendingVersions() {
         List<String> out = new ArrayList<>();
-        for (MigrationInfo i : FlywaySetup.latest(flyway).info().pending()) {
+        for (MigrationInfo i : FlywaySetup.latest(flyways.current()).info().pending()) {
             out.add(i.getVersion() + " " + i.getDescription());
         }
         return out;

@@ -4,9 +4,9 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import dev.reembed.tenant.StoreTarget;
 import dev.reembed.embedding.EmbeddingConfig;
 import dev.reembed.embedding.ModelRegistry;
-import dev.reembed.embedding.TargetConfig;
 import dev.reembed.embedding.VectorColumnType;
 import dev.reembed.migration.MigrationConfig;
 import dev.reembed.schema.MatchFunction;
@@ -29,12 +29,12 @@ public class EmbeddingLayout {
 
     private final OnlineMigrationRepository migrations;
     private final SchemaCatalog catalog;
-    private final TargetConfig target;
+    private final StoreTarget target;
     private final MigrationConfig migration;
     private final ModelRegistry registry;
     private final EmbeddingConfig embedding;
 
-    public EmbeddingLayout(OnlineMigrationRepository migrations, SchemaCatalog catalog, TargetConfig target,
+    public EmbeddingLayout(OnlineMigrationRepository migrations, SchemaCatalog catalog, StoreTarget target,
             MigrationConfig migration, ModelRegistry registry, EmbeddingConfig embedding) {
         this.migrations = migrations;
         this.catalog = catalog;

@@ -15,6 +15,7 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 import org.jboss.resteasy.reactive.server.ServerResponseFilter;
 
 import dev.reembed.common.Problem;
+import dev.reembed.tenant.TenantRouting;
 
 /**
  * Every {@code /api} call carries {@code Authorization: Bearer <key>}. viewer may read (GET, and the
@@ -71,7 +72,8 @@ public class ApiKeyFilter {
     public void audit(ContainerRequestContext request, ContainerResponseContext response) {
         if (request.getProperty(CALLER) instanceof Caller caller && !readOnly(request.getMethod(), path(request))) {
             String path = path(request);
-            keys.audit(caller, request.getMethod() + " " + path, target(path), response.getStatus());
+            keys.audit(caller, request.getMethod() + " " + TenantRouting.originalPath(request, path), target(path),
+                    response.getStatus());
         }
     }
 

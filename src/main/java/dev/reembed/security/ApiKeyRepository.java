@@ -11,6 +11,7 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import dev.reembed.tenant.TenantContext;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
@@ -29,9 +30,14 @@ public class ApiKeyRepository {
         this.dataSource = dataSource;
     }
 
+    /** Keys and their audit are the service's, whatever tenant a request is for. */
+    private Connection connection() throws SQLException {
+        return TenantContext.sharedConnection(dataSource);
+    }
+
     /** A key that is neither revoked nor expired, by the hash of its secret. */
     public Optional<Caller> findActive(String hash) {
-        try (Connection c = dataSource.getConnection();
+        try (Connection c = connection();
                 PreparedStatement ps = c.prepareStatement("""
                         select id, key_prefix, name, role from api_keys
                         where key_hash = ? and revoked_at is null and (expires_at is null or expires_at > now())""")) {
@@ -52,7 +58,7 @@ public class ApiKeyRepository {
     }
 
     public ApiKey insert(String name, String prefix, String hash, Role role, OffsetDateTime expiresAt, String createdBy) {
-        try (Connection c = dataSource.getConnection();
+        try (Connection c = connection();
                 PreparedStatement ps = c.prepareStatement("""
                         insert into api_keys (name, key_prefix, key_hash, role, expires_at, created_by) values (?, ?, ?, ?, ?, ?)
                         returning id, name, key_prefix, role, created_at, created_by, expires_at, revoked_at, last_used_at""")) {
@@ -73,7 +79,7 @@ public class ApiKeyRepository {
 
     /** Stores the bootstrap key (hashed) unless it is there already; a revoked one stays revoked. */
     public void ensureBootstrap(String prefix, String hash) {
-        try (Connection c = dataSource.getConnection();
+        try (Connection c = connection();
                 PreparedStatement ps = c.prepareStatement("""
                         insert into api_keys (name, key_prefix, key_hash, role, created_by)
                         values ('bootstrap operator', ?, ?, 'operator', 'REEMBED_BOOTSTRAP_OPERATOR_KEY')
@@ -87,7 +93,7 @@ public class ApiKeyRepository {
     }
 
     public List<ApiKey> list() {
-        try (Connection c = dataSource.getConnection();
+        try (Connection c = connection();
                 PreparedStatement ps = c.prepareStatement("""
                         select id, name, key_prefix, role, created_at, created_by, expires_at, revoked_at, last_used_at
                         from api_keys order by id""");
@@ -108,7 +114,7 @@ public class ApiKeyRepository {
     }
 
     public boolean exists(long id) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("select 1 from api_keys where id = ?")) {
+        try (Connection c = connection(); PreparedStatement ps = c.prepareStatement("select 1 from api_keys where id = ?")) {
             ps.setLong(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next();
@@ -119,7 +125,7 @@ public class ApiKeyRepository {
     }
 
     public void audit(String keyPrefix, String action, String target, int status) {
-        try (Connection c = dataSource.getConnection();
+        try (Connection c = connection();
                 PreparedStatement ps = c.prepareStatement("insert into audit_log (key_prefix, action, target, status) values (?, ?, ?, ?)")) {
             ps.setString(1, keyPrefix);
             ps.setString(2, action);
@@ -132,7 +138,7 @@ public class ApiKeyRepository {
     }
 
     private int update(String sql, long id) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = connection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setLong(1, id);
             return ps.executeUpdate();
         } catch (SQLException e) {

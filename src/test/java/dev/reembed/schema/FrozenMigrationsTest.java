@@ -51,6 +51,7 @@ class FrozenMigrationsTest {
         // frozen vector rendering, so the halfvec change can never drift from what V3 does.
         String v3 = SqlTemplate.parse("V3", text("db/migration/V3__Embedding_schema_update.sql")).text();
         Map<String, String> values = new HashMap<>(EmbeddingChange.typeValues(VectorColumnType.VECTOR));
+        values.putAll(EmbeddingChange.v3CatalogChecks());
         for (String flyway : List.of("target_dimensions", "source_dimensions", "hnsw_m", "hnsw_ef_construction")) {
             values.put(flyway, "${" + flyway + "}"); // Flyway's placeholders stay, as V3 has them
         }
