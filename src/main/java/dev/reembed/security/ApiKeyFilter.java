@@ -63,8 +63,27 @@ public class ApiKeyFilter {
                             + caller.get().keyPrefix() + " is a " + caller.get().role().wire() + " key"))
                     .build());
         }
+        if (caller.get().limited() && TenantRouting.tenantOf(request).isEmpty() && !openToTenantKeys(path)) {
+            return Optional.of(path.startsWith("/api/keys")
+                    ? Response.status(403).type(Problem.MEDIA_TYPE).entity(new Problem(403, "Forbidden", "Key "
+                            + caller.get().keyPrefix() + " is limited to tenants; keys are managed with an unlimited operator key"))
+                            .build()
+                    : Response.status(404).type(Problem.MEDIA_TYPE).entity(new Problem(404, "Not Found", "Key "
+                            + caller.get().keyPrefix() + " is limited to tenants: use /api/tenants/{schema}/…")).build());
+        }
         request.setProperty(CALLER, caller.get());
         return Optional.empty();
+    }
+
+    /** The caller of a request that passed {@link #authenticate}. */
+    public static Caller caller(ContainerRequestContext request) {
+        return (Caller) request.getProperty(CALLER);
+    }
+
+    /** What a key limited to tenants may call outside its tenants' paths: who it is, the models, its tenants. */
+    private static boolean openToTenantKeys(String path) {
+        return path.equals("/api/me") || path.startsWith("/api/models") || path.equals("/api/tenants")
+                || path.startsWith("/api/tenants/");
     }
 
     /** The audit log: every operator action (anything but a read), with its outcome. */

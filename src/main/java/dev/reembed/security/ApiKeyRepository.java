@@ -11,6 +11,8 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import dev.reembed.tenant.TenantContext;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -20,8 +22,10 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 public class ApiKeyRepository {
 
     @RegisterForReflection
+    /** {@code tenants}: the tenants the key is limited to, null when it is not (omitted from JSON then). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record ApiKey(long id, String name, String keyPrefix, String role, OffsetDateTime createdAt, String createdBy,
-            OffsetDateTime expiresAt, OffsetDateTime revokedAt, OffsetDateTime lastUsedAt) {
+            OffsetDateTime expiresAt, OffsetDateTime revokedAt, OffsetDateTime lastUsedAt, List<String> tenants) {
     }
 
     private final AgroalDataSource dataSource;
@@ -39,11 +43,12 @@ public class ApiKeyRepository {
     public Optional<Caller> findActive(String hash) {
         try (Connection c = connection();
                 PreparedStatement ps = c.prepareStatement("""
-                        select id, key_prefix, name, role from api_keys
+                        select id, key_prefix, name, role, tenants from api_keys
                         where key_hash = ? and revoked_at is null and (expires_at is null or expires_at > now())""")) {
             ps.setString(1, hash);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new Caller(rs.getLong(1), rs.getString(2), rs.getString(3), Role.fromWire(rs.getString(4))))
+                return rs.next() ? Optional.of(new Caller(rs.getLong(1), rs.getString(2), rs.getString(3), Role.fromWire(rs.getString(4)),
+                        tenants(rs, 5)))
                         : Optional.empty();
             }
         } catch (SQLException e) {
@@ -57,17 +62,20 @@ public class ApiKeyRepository {
                 id);
     }
 
-    public ApiKey insert(String name, String prefix, String hash, Role role, OffsetDateTime expiresAt, String createdBy) {
+    public ApiKey insert(String name, String prefix, String hash, Role role, OffsetDateTime expiresAt, String createdBy,
+            List<String> tenants) {
         try (Connection c = connection();
                 PreparedStatement ps = c.prepareStatement("""
-                        insert into api_keys (name, key_prefix, key_hash, role, expires_at, created_by) values (?, ?, ?, ?, ?, ?)
-                        returning id, name, key_prefix, role, created_at, created_by, expires_at, revoked_at, last_used_at""")) {
+                        insert into api_keys (name, key_prefix, key_hash, role, expires_at, created_by, tenants)
+                        values (?, ?, ?, ?, ?, ?, ?)
+                        returning id, name, key_prefix, role, created_at, created_by, expires_at, revoked_at, last_used_at, tenants""")) {
             ps.setString(1, name);
             ps.setString(2, prefix);
             ps.setString(3, hash);
             ps.setString(4, role.wire());
             ps.setObject(5, expiresAt);
             ps.setString(6, createdBy);
+            ps.setArray(7, tenants == null ? null : c.createArrayOf("text", tenants.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return key(rs);
@@ -95,7 +103,7 @@ public class ApiKeyRepository {
     public List<ApiKey> list() {
         try (Connection c = connection();
                 PreparedStatement ps = c.prepareStatement("""
-                        select id, name, key_prefix, role, created_at, created_by, expires_at, revoked_at, last_used_at
+                        select id, name, key_prefix, role, created_at, created_by, expires_at, revoked_at, last_used_at, tenants
                         from api_keys order by id""");
                 ResultSet rs = ps.executeQuery()) {
             List<ApiKey> out = new ArrayList<>();
@@ -149,6 +157,11 @@ public class ApiKeyRepository {
     private static ApiKey key(ResultSet rs) throws SQLException {
         return new ApiKey(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getObject(5, OffsetDateTime.class),
                 rs.getString(6), rs.getObject(7, OffsetDateTime.class), rs.getObject(8, OffsetDateTime.class),
-                rs.getObject(9, OffsetDateTime.class));
+                rs.getObject(9, OffsetDateTime.class), tenants(rs, 10));
+    }
+
+    private static List<String> tenants(ResultSet rs, int column) throws SQLException {
+        java.sql.Array array = rs.getArray(column);
+        return array == null ? null : List.of((String[]) array.getArray());
     }
 }

@@ -31,7 +31,10 @@ public class ApiKeyResource {
     @RegisterForReflection
     public record CreateKey(@NotBlank @Size(max = 100) String name,
             @NotNull @Pattern(regexp = "viewer|operator", message = "must be viewer or operator") String role,
-            @Min(1) @Max(3650) Integer expiresInDays) {
+            @Min(1) @Max(3650) Integer expiresInDays,
+            /** Limits the key to these tenants' stores (docs/tenants.md); absent: not limited. */
+            @Size(min = 1, max = 1000) List<@NotNull @Pattern(regexp = "[a-z_][a-z0-9_]{0,62}",
+                    message = "must be a tenant's schema name (lower-case identifier)") String> tenants) {
     }
 
     @RegisterForReflection
@@ -62,7 +65,8 @@ public class ApiKeyResource {
     @Path("/keys")
     @Consumes(MediaType.APPLICATION_JSON)
     public Response create(@Valid @NotNull CreateKey body, @Context ContainerRequestContext request) {
-        ApiKeyService.NewKey key = keys.create(body.name(), Role.fromWire(body.role()), body.expiresInDays(), caller(request));
+        ApiKeyService.NewKey key = keys.create(body.name(), Role.fromWire(body.role()), body.expiresInDays(),
+                body.tenants() == null ? null : body.tenants().stream().distinct().toList(), caller(request));
         return Response.created(URI.create("/api/keys/" + key.id())).entity(key).build();
     }
 

@@ -16,6 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import org.jboss.logging.Logger;
 
 import dev.reembed.common.ProblemException;
@@ -36,8 +38,9 @@ public class ApiKeyService {
     static final String KEY_START = "rk_";
 
     /** A key just created: the only time its secret is shown. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record NewKey(long id, String name, String role, String keyPrefix, String key, OffsetDateTime expiresAt,
-            OffsetDateTime createdAt) {
+            OffsetDateTime createdAt, List<String> tenants) {
     }
 
     private final ApiKeyRepository repository;
@@ -76,15 +79,16 @@ public class ApiKeyService {
         return probe.isConsumed() ? Optional.empty() : Optional.of(Duration.ofNanos(probe.getNanosToWaitForRefill()));
     }
 
-    public NewKey create(String name, Role role, Integer expiresInDays, Caller by) {
+    public NewKey create(String name, Role role, Integer expiresInDays, List<String> tenants, Caller by) {
         byte[] secret = new byte[32];
         RANDOM.nextBytes(secret);
         String key = KEY_START + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
         String prefix = key.substring(0, 10);
         OffsetDateTime expires = expiresInDays == null ? null : OffsetDateTime.now().plusDays(expiresInDays);
-        var stored = repository.insert(name.strip(), prefix, hash(key), role, expires, by.keyPrefix());
+        var stored = repository.insert(name.strip(), prefix, hash(key), role, expires, by.keyPrefix(), tenants);
         LOG.infof("API key %s (%s, %s) created by %s", prefix, stored.name(), role.wire(), by.keyPrefix());
-        return new NewKey(stored.id(), stored.name(), stored.role(), prefix, key, stored.expiresAt(), stored.createdAt());
+        return new NewKey(stored.id(), stored.name(), stored.role(), prefix, key, stored.expiresAt(), stored.createdAt(),
+                stored.tenants());
     }
 
     public List<ApiKeyRepository.ApiKey> list() {

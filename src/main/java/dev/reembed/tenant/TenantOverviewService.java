@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -35,8 +36,8 @@ public class TenantOverviewService {
         this.backfills = backfills;
     }
 
-    public List<TenantOverview> list() {
-        List<Tenant> all = tenants.discover();
+    public List<TenantOverview> list(Predicate<String> reach) {
+        List<Tenant> all = tenants.discover().stream().filter(t -> reach.test(t.schema())).toList();
         List<String> served = all.stream().filter(Tenant::usable).map(Tenant::schema).toList();
         Map<String, String> columns = served.isEmpty() ? Map.of() : repository.embeddingColumns(served);
         var migrated = served.isEmpty() ? java.util.Set.<String>of() : repository.migratedSchemas(served);
@@ -58,18 +59,18 @@ public class TenantOverviewService {
         return out;
     }
 
-    public List<TenantOutcome> applyAll() {
-        return inEach("apply", migrations::apply);
+    public List<TenantOutcome> applyAll(Predicate<String> reach) {
+        return inEach("apply", reach, migrations::apply);
     }
 
-    public List<TenantOutcome> backfillAll(BackfillRequest request) {
-        return inEach("backfill", () -> backfills.start(request, "api:tenants"));
+    public List<TenantOutcome> backfillAll(BackfillRequest request, Predicate<String> reach) {
+        return inEach("backfill", reach, () -> backfills.start(request, "api"));
     }
 
     /** {@code call} in every served tenant; a problem is that tenant's outcome, an unexpected error too (logged). */
-    private List<TenantOutcome> inEach(String what, Supplier<Object> call) {
+    private List<TenantOutcome> inEach(String what, Predicate<String> reach, Supplier<Object> call) {
         List<TenantOutcome> out = new ArrayList<>();
-        for (Tenant t : tenants.discover()) {
+        for (Tenant t : tenants.discover().stream().filter(x -> reach.test(x.schema())).toList()) {
             if (!t.usable()) {
                 out.add(TenantOutcome.skipped(t.schema(), t.problem()));
                 continue;

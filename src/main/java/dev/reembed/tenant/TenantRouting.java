@@ -18,6 +18,8 @@ import org.jboss.resteasy.reactive.server.ServerResponseFilter;
 
 import dev.reembed.common.Problem;
 import dev.reembed.common.ProblemException;
+import dev.reembed.security.ApiKeyFilter;
+import dev.reembed.security.Caller;
 
 /**
  * {@code /api/tenants/{schema}/<feature>/…} is {@code /api/<feature>/…} in that tenant's store: the
@@ -75,6 +77,11 @@ public class TenantRouting {
         if (!(request.getProperty(TENANT) instanceof String schema)) {
             return Optional.empty();
         }
+        Caller caller = ApiKeyFilter.caller(request);
+        if (caller != null && !caller.mayUse(schema)) {
+            // the same answer as for a tenant that does not exist: a key learns nothing of the others
+            return Optional.of(problem(404, "No active tenant has the schema '" + schema + "' (GET /api/tenants lists them)"));
+        }
         try {
             tenants.require(schema);
             return Optional.empty();
@@ -93,6 +100,11 @@ public class TenantRouting {
                 response.getHeaders().putSingle(HttpHeaders.LOCATION, "/api/tenants/" + schema + p.substring(4));
             }
         }
+    }
+
+    /** The tenant of a request under /api/tenants/{schema}/, once routed. */
+    public static Optional<String> tenantOf(ContainerRequestContext request) {
+        return request.getProperty(TENANT) instanceof String schema ? Optional.of(schema) : Optional.empty();
     }
 
     /** The path as the caller sent it: /api/tenants/{schema}/… for a tenant's request. */

@@ -25,6 +25,7 @@ public class TenantProfile extends FakeGeminiProfile {
         Map<String, String> config = new HashMap<>(super.getConfigOverrides());
         config.put("reembed.tenancy.enabled", "true");
         config.put("reembed.tenancy.discovery-interval", "0.2s");
+        config.put("reembed.tenancy.workers", "2");
         config.put("reembed.migration.start-target", "2");
         return config;
     }

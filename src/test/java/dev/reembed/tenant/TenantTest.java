@@ -146,6 +146,59 @@ class TenantTest {
                 .doesNotContain("newco");
     }
 
+    @Test
+    @Order(7)
+    void aKeyLimitedToATenantReachesOnlyThatTenant() {
+        given().contentType("application/json").body(Map.of("name", "bad", "role", "viewer", "tenants", List.of("Bad-Name")))
+                .post("/api/keys").then().statusCode(400).contentType("application/problem+json");
+        JsonPath created = given().contentType("application/json")
+                .body(Map.of("name", "acme support", "role", "operator", "tenants", List.of("acme")))
+                .post("/api/keys").then().statusCode(201).body("tenants", equalTo(List.of("acme"))).extract().jsonPath();
+        String acmeKey = "Bearer " + created.getString("key");
+        assertThat(given().header("Authorization", acmeKey).get("/api/tenants").then().statusCode(200).extract().jsonPath()
+                .getList("schema", String.class)).containsExactly("acme");
+        given().header("Authorization", acmeKey).get("/api/tenants/acme/migration").then().statusCode(200);
+        // Another tenant looks exactly like one that does not exist.
+        String other = given().header("Authorization", acmeKey).get("/api/tenants/globex/migration").then().statusCode(404)
+                .contentType("application/problem+json").extract().path("detail");
+        String none = given().header("Authorization", acmeKey).get("/api/tenants/globez/migration").then().statusCode(404)
+                .extract().path("detail");
+        assertThat(other.replace("globex", "X")).isEqualTo(none.replace("globez", "X"));
+        given().header("Authorization", acmeKey).contentType("application/json").body(Map.of("query", "plans", "threshold", -1.0))
+                .post("/api/tenants/globex/questions/search").then().statusCode(404);
+        given().header("Authorization", acmeKey).get("/api/migration").then().statusCode(404)
+                .body("detail", containsString("limited to tenants"));
+        given().header("Authorization", acmeKey).get("/api/keys").then().statusCode(403);
+        JsonPath outcomes = given().header("Authorization", acmeKey).post("/api/tenants/migration/apply").then().statusCode(200)
+                .extract().jsonPath();
+        assertThat(outcomes.getList("schema", String.class)).containsExactly("acme");
+    }
+
+    @Test
+    @Order(8)
+    void aSmallTenantIsNotStuckBehindALargeOne() {
+        // Two shared workers (TenantProfile): the large run may hold both, and still the small one's
+        // batch is taken in turn rather than after the large run ends.
+        TestDb.exec(db, "insert into acme.questions (title, content) select 'Bulk question ' || g, 'Bulk content ' || g "
+                + "from generate_series(1, 600) g");
+        TestDb.exec(db, "insert into globex.questions (title, content) values ('How do I change my plan', 'Plans page')");
+        fake.latency(50);
+        try {
+            long large = given().contentType("application/json").body(Map.of("batchSize", 10, "concurrency", 2, "scope", "MISSING"))
+                    .post("/api/tenants/acme/backfills").then().statusCode(202).extract().jsonPath().getLong("id");
+            awaitStatus("acme", large, "RUNNING");
+            long small = given().contentType("application/json").body(Map.of("batchSize", 10, "scope", "MISSING"))
+                    .post("/api/tenants/globex/backfills").then().statusCode(202).extract().jsonPath().getLong("id");
+            awaitCompleted("globex", small);
+            JsonPath largeRun = given().get("/api/tenants/acme/backfills/" + large).then().statusCode(200).extract().jsonPath();
+            assertThat(largeRun.getString("status")).isEqualTo("RUNNING");
+            assertThat(largeRun.getLong("remaining")).isPositive();
+            awaitCompleted("acme", large);
+        } finally {
+            fake.latency(0);
+        }
+    }
+
     /** Rows as a production tenant has them before the change: text-embedding-004 vectors (768 d). */
     private void insertQuestions(String schema, String... titles) {
         for (int i = 0; i < titles.length; i++) {
@@ -162,16 +215,20 @@ class TenantTest {
     }
 
     private void awaitCompleted(String schema, long runId) {
+        awaitStatus(schema, runId, "COMPLETED");
+    }
+
+    private void awaitStatus(String schema, long runId, String wanted) {
         Instant deadline = Instant.now().plus(PATIENCE);
         String status = "";
         while (Instant.now().isBefore(deadline)) {
             status = given().get("/api/tenants/" + schema + "/backfills/" + runId).then().statusCode(200).extract().path("status");
-            if ("COMPLETED".equals(status)) {
+            if (wanted.equals(status)) {
                 return;
             }
             Thread.onSpinWait();
         }
-        throw new AssertionError("Run " + runId + " of " + schema + " is " + status + " after " + PATIENCE);
+        throw new AssertionError("Run " + runId + " of " + schema + " is " + status + " after " + PATIENCE + ", not " + wanted);
     }
 
     private static JsonPath tenant(JsonPath all, String schema) {
