@@ -58,6 +58,13 @@ public class FlywaySetup implements FlywayConfigurationCustomizer {
             }
             // the service's own store off the tenants' search_path (TenancyConfig.serviceSchema)
             configuration.schemas(tenancy.serviceSchema()).defaultSchema(tenancy.serviceSchema());
+            String pgvectorSchema = configuration.getPlaceholders().get(V1__Enable_pgvector.SCHEMA_PLACEHOLDER);
+            if (pgvectorSchema == null || pgvectorSchema.isBlank()) {
+                // pgvector's types must resolve from every tenant: on the shared path, not in the service's schema
+                Map<String, String> placeholders = new HashMap<>(configuration.getPlaceholders());
+                placeholders.put(V1__Enable_pgvector.SCHEMA_PLACEHOLDER, tenancy.sharedSearchPath().split(",")[0].strip());
+                configuration.placeholders(placeholders);
+            }
         }
         adoptOnlyOwnTables(configuration, tenancy.enabled() ? tenancy.serviceSchema() : null);
         String start = config.startTarget();

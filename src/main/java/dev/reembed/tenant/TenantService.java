@@ -112,7 +112,9 @@ public class TenantService {
         Tenant t = describe(repository.activeCompany(schema)).stream().findFirst()
                 .orElseThrow(() -> ProblemException.notFound("No active tenant has the schema '" + printable(schema)
                         + "' (GET /api/tenants lists them)"));
-        if (!t.usable()) {
+        if (t.usable()) {
+            targets.put(t.schema(), t.target());
+        } else {
             throw new ProblemException(new Problem(409, "Conflict", "Tenant " + t.schema() + " is skipped: " + t.problem())
                     .with("tenant", t.schema()));
         }
