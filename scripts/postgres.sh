@@ -170,7 +170,8 @@ fi
 ensure_db "$TEST_DB" "$TEST_DB_USER" "$TEST_DB_PASSWORD"
 # The tests create and drop scratch databases: empty ones (to prove V1 on a database without the
 # extension) and clones of a template that has pgvector (one fresh database per schema-change test).
-psql_super -qc "alter role \"$TEST_DB_USER\" createdb" postgres
+# And a tenant's database role, to prove the row-level security of its tables (TenantTest).
+psql_super -qc "alter role \"$TEST_DB_USER\" createdb createrole" postgres
 TEMPLATE_DB="${TEST_DB}_template"
 if [ "$(psql_super -Atqc "select count(*) from pg_database where datname = '$TEMPLATE_DB'" postgres)" = "0" ]; then
   log "creating template database $TEMPLATE_DB (pgvector installed) owned by $TEST_DB_USER"

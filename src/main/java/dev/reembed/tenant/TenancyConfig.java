@@ -1,6 +1,7 @@
 package dev.reembed.tenant;
 
 import java.time.Duration;
+import java.util.Optional;
 
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -40,7 +41,13 @@ public interface TenancyConfig {
     @Max(64)
     int workers();
 
-    /** How long the background work (backfills, their sweeps) goes on with the tenants it last read. */
+    /**
+     * A tenant's database role is this prefix and its schema name (acme, or e.g. app_acme): the role
+     * the row-level security of the tenant's question tables lets read them. Lower case, digits, _.
+     */
+    Optional<String> rolePrefix();
+
+        /** How long the background work (backfills, their sweeps) goes on with the tenants it last read. */
     @WithDefault("10s")
     Duration discoveryInterval();
 }

@@ -16,6 +16,7 @@ import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import dev.reembed.schema.SqlTemplate;
 import io.agroal.api.AgroalDataSource;
 
 /**
@@ -67,6 +68,23 @@ public class TenantRepository {
             return read(ps, rs -> rs.getString(1));
         } catch (SQLException e) {
             throw new IllegalStateException("Cannot read the shared schemas: " + e.getMessage(), e);
+        }
+    }
+
+    private static final SqlTemplate ROW_SECURITY = SqlTemplate.load("tenant_row_security.sql");
+
+    /**
+     * Row-level security on the current tenant's question tables for the role {@code role} (an
+     * unquoted identifier, checked here, so it is safe as the policy's literal).
+     */
+    public void enableRowSecurity(String role) {
+        if (!role.matches("[a-z_][a-z0-9_]{0,62}")) {
+            throw new IllegalArgumentException("Not a role name: " + role);
+        }
+        try (Connection c = dataSource.getConnection(); var st = c.createStatement()) {
+            st.execute(ROW_SECURITY.render(Map.of("role", role)));
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot enable row-level security: " + e.getMessage(), e);
         }
     }
 

@@ -20,12 +20,28 @@ import dev.reembed.testing.ScratchDatabaseResource;
  */
 public class TenantProfile extends FakeGeminiProfile {
 
+    /**
+     * Roles are the cluster's, not the database's: a prefix of this run's own keeps concurrent runs
+     * apart. A system property, as the profile and the test are loaded by different class loaders.
+     */
+    static String rolePrefix() {
+        synchronized (System.class) {
+            String prefix = System.getProperty("reembed.test.role-prefix");
+            if (prefix == null) {
+                prefix = "t" + Long.toHexString(System.nanoTime() & 0xffffffL) + "_";
+                System.setProperty("reembed.test.role-prefix", prefix);
+            }
+            return prefix;
+        }
+    }
+
     @Override
     public Map<String, String> getConfigOverrides() {
         Map<String, String> config = new HashMap<>(super.getConfigOverrides());
         config.put("reembed.tenancy.enabled", "true");
         config.put("reembed.tenancy.discovery-interval", "0.2s");
         config.put("reembed.tenancy.workers", "2");
+        config.put("reembed.tenancy.role-prefix", rolePrefix());
         config.put("reembed.migration.start-target", "2");
         return config;
     }

@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -12,6 +17,7 @@ import java.util.Map;
 
 import jakarta.inject.Inject;
 
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -196,6 +202,36 @@ class TenantTest {
             awaitCompleted("acme", large);
         } finally {
             fake.latency(0);
+        }
+    }
+
+    @Test
+    @Order(9)
+    void aTenantsDatabaseRoleReadsOnlyItsOwnRows() throws Exception {
+        String role = TenantProfile.rolePrefix() + "acme";
+        TestDb.exec(db, "create role " + role + " login password 'tenant-pw'");
+        try {
+            // A grant too many (both schemas): row-level security still keeps globex's rows from acme's role.
+            TestDb.exec(db, "grant usage on schema acme, globex, public to " + role);
+            TestDb.exec(db, "grant select on acme.questions, globex.questions to " + role);
+            try (Connection c = DriverManager.getConnection(ConfigProvider.getConfig().getValue("quarkus.datasource.jdbc.url",
+                    String.class), role, "tenant-pw"); Statement st = c.createStatement()) {
+                assertThat(count(st, "select count(*) from acme.questions")).isEqualTo(
+                        TestDb.number(db, "select count(*) from acme.questions")).isPositive();
+                assertThat(count(st, "select count(*) from globex.questions")).isZero();
+            }
+            assertThat(TestDb.number(db, "select count(*) from globex.questions")).as("the service reads them all").isPositive();
+        } finally {
+            TestDb.exec(db, "revoke all on acme.questions, globex.questions from " + role);
+            TestDb.exec(db, "revoke all on schema acme, globex, public from " + role);
+            TestDb.exec(db, "drop role " + role);
+        }
+    }
+
+    private static long count(Statement st, String sql) throws SQLException {
+        try (ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 
