@@ -10,6 +10,14 @@ const HISTORY_MS = 5000;
 const ACTIVE = ['QUEUED', 'RUNNING', 'PAUSED'];
 
 const $ = (id) => document.getElementById(id);
+/** ?tenant=<schema>: this page is that tenant's store (its calls go under /api/tenants/<schema>/). */
+const TENANT = new URLSearchParams(location.search).get('tenant');
+const STORE_PATH = /^\/api\/(migration(?!\/online)|backfills|verification|questions)(\/|\?|$)/;
+
+/** A store call of this page: the tenant's when the page is a tenant's, else the service's own. */
+function storePath(path) {
+  return TENANT && STORE_PATH.test(path) ? '/api/tenants/' + encodeURIComponent(TENANT) + path.substring(4) : path;
+}
 const state = { role: 'operator', run: null, migration: null, watching: null, etag: null, failedShown: -1, busy: false,
   history: { runId: null, at: 0, loading: false } };
 
@@ -27,7 +35,7 @@ async function api(method, path, body, extra) {
     opts.headers['Content-Type'] = 'application/json';
     opts.body = JSON.stringify(body);
   }
-  const res = await fetch(path, opts);
+  const res = await fetch(storePath(path), opts);
   if (res.status === 304) return { status: 304 };
   const text = await res.text();
   let json = null;
@@ -212,7 +220,7 @@ function watch(id) {
 }
 
 async function stream(id) {
-  const res = await fetch('/api/backfills/' + id + '/events', { headers: headers({ Accept: 'text/event-stream' }) });
+  const res = await fetch(storePath('/api/backfills/' + id + '/events'), { headers: headers({ Accept: 'text/event-stream' }) });
   if (!res.ok || !res.body) throw new Error('no stream');
   $('live').textContent = '(live)';
   const reader = res.body.getReader(), decoder = new TextDecoder();

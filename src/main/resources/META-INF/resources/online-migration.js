@@ -167,5 +167,10 @@ function bindOnline() {
   setInterval(() => { if (!document.hidden && om.visible) loadOnline(); }, POLL_MS);
 }
 
-bindOnline();
-loadOnline();
+// The online migration is the service's own store's only (docs/tenants.md): no panel on a tenant's page.
+if (TENANT) {
+  $('online').hidden = true;
+} else {
+  bindOnline();
+  loadOnline();
+}

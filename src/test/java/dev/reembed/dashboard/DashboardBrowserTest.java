@@ -70,6 +70,11 @@ class DashboardBrowserTest {
 
     @BeforeAll
     static void openBrowser() throws IOException {
+        browser = chromium();
+    }
+
+    /** Debian's headless chromium with its driver, nothing downloaded: what every browser test here uses. */
+    static WebDriver chromium() throws IOException {
         assertThat(new File(CHROMIUM).canExecute()).as(CHROMIUM + " (scripts/browser.sh installs it)").isTrue();
         assertThat(new File(CHROMEDRIVER).canExecute()).as(CHROMEDRIVER + " (scripts/browser.sh installs it)").isTrue();
         // Explicit binary and driver: Selenium Manager never runs, so nothing is downloaded.
@@ -79,7 +84,7 @@ class DashboardBrowserTest {
                 "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--window-size=1280,1000",
                 "--user-data-dir=" + Files.createTempDirectory("reembed-chromium"));
-        browser = new ChromeDriver(service, options);
+        return new ChromeDriver(service, options);
     }
 
     @BeforeEach
