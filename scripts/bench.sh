@@ -7,12 +7,15 @@
 #   scripts/bench.sh [--rows N] [-Dbench.phases=quota,unthrottled,index,search ...]
 #   scripts/bench.sh --limiter [-Dbench.limiterQuota=1200,600 ...]
 #   scripts/bench.sh --online [--rows N] [-Dbench.searchesPerSecond=25 ...]
+#   scripts/bench.sh --tenants [-Dbench.tenants=200 ...]
 #
 # --rows N (default 100000, up to 1000000); other -Dbench.* keys are in BackfillBench's javadoc.
 # --limiter runs AdaptiveLimiterBench instead (the adaptive limiter against untold quotas of 600 and 300, ~10 min;
 # results target/bench/results-limiter.txt; its -Dbench.* keys are in its javadoc).
 # --online runs OnlineMigrationBench (issue 15: 1536 vector -> 3072 halfvec with searches all along;
 # results target/bench/results-online-<rows>.txt).
+# --tenants runs TenantBench (issue 16: 200 tenants x 500 + one of 50,000, apply and backfill across
+# all under a quota; results target/bench/results-tenants.txt; -Dbench.tenants=N and more in its javadoc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +26,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --limiter) BENCH=AdaptiveLimiterBench; shift ;;
     --online) BENCH=OnlineMigrationBench; shift ;;
+    --tenants) BENCH=TenantBench; shift ;;
     --rows) ROWS="$2"; shift 2 ;;
     --rows=*) ROWS="${1#--rows=}"; shift ;;
     *) ARGS+=("$1"); shift ;;
