@@ -2,6 +2,8 @@
 -- tables"), run in the tenant's schema after its migrations; idempotent. The service owns the
 -- tables and is not subject to it; any other role reads the rows (search through
 -- match_questions_with_solutions included) only as a member of the tenant's role ${role}.
+-- One replica at a time per schema (the policies are checked, then made), in the caller's transaction.
+select pg_advisory_xact_lock(hashtext('reembed.row_security.' || current_schema()));
 alter table questions enable row level security;
 alter table solutions enable row level security;
 do $$

@@ -237,7 +237,8 @@ public class BackfillWorker {
                     if (lanes.size() == 0) {
                         return; // the next poll starts workers again when a tenant has a run
                     }
-                    sleep(config.pollInterval());
+                    long idle = lanes.nanosUntilNext(System.nanoTime(), config.pollInterval().toNanos());
+                    sleep(Duration.ofNanos(Math.max(idle, 1_000_000)));
                     continue;
                 }
                 Outcome outcome;

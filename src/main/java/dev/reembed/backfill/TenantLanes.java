@@ -79,7 +79,21 @@ final class TenantLanes<J> {
         return null;
     }
 
-    /** A batch of {@code lane} is over: {@code waitNanos} before its next one (0: at once). */
+    /**
+     * How long a worker that found nothing to take may wait: until the first lane that waits out a
+     * back-off may go again, at most {@code idleNanos} (a free lane is looked for at least that often).
+     */
+    synchronized long nanosUntilNext(long nowNanos, long idleNanos) {
+        long wait = idleNanos;
+        for (Lane<J> lane : lanes.values()) {
+            if (lane.inFlight < lane.concurrency) {
+                wait = Math.min(wait, Math.max(0, lane.notBeforeNanos - nowNanos));
+            }
+        }
+        return wait;
+    }
+
+        /** A batch of {@code lane} is over: {@code waitNanos} before its next one (0: at once). */
     synchronized void done(Lane<J> lane, boolean succeeded, long waitNanos, long nowNanos) {
         lane.inFlight--;
         lane.failuresInARow = succeeded ? 0 : lane.failuresInARow + 1;

@@ -16,6 +16,7 @@ import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import dev.reembed.common.Transactions;
 import dev.reembed.schema.SqlTemplate;
 import io.agroal.api.AgroalDataSource;
 
@@ -81,11 +82,12 @@ public class TenantRepository {
         if (!role.matches("[a-z_][a-z0-9_]{0,62}")) {
             throw new IllegalArgumentException("Not a role name: " + role);
         }
-        try (Connection c = dataSource.getConnection(); var st = c.createStatement()) {
-            st.execute(ROW_SECURITY.render(Map.of("role", role)));
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot enable row-level security: " + e.getMessage(), e);
-        }
+        String sql = ROW_SECURITY.render(Map.of("role", role));
+        Transactions.inTransaction(dataSource, "Row-level security of a tenant", c -> {
+            try (var st = c.createStatement()) {
+                return st.execute(sql);
+            }
+        });
     }
 
     /** Those of {@code schemas} that exist. */

@@ -94,8 +94,8 @@ class TenantTest {
         assertThat(outcome(outcomes, "initech")).isEqualTo("DONE");
         assertThat(outcome(outcomes, "ghost")).startsWith("SKIPPED");
         assertThat(outcome(outcomes, "umbrella")).startsWith("SKIPPED");
-        assertThat(column("acme")).isEqualTo("vector(1536)");
-        assertThat(column("globex")).isEqualTo("vector(1536)");
+        assertThat(TestDb.embeddingType(db, "acme")).isEqualTo("vector(1536)");
+        assertThat(TestDb.embeddingType(db, "globex")).isEqualTo("vector(1536)");
         assertThat(TestDb.number(db, "select count(*) from acme.questions_embedding_backup")).isEqualTo(3);
         // The service's own store is not a tenant: it stays where it was.
         assertThat(TestDb.number(db, "select count(*) from reembed.flyway_schema_history where version = '3'")).isZero();
@@ -242,12 +242,6 @@ class TenantTest {
                     + "', '" + titles[i] + ": the answer is in the help centre', '" + TestDb.vectorLiteral(768, i, 0.1)
                     + "', 'text-embedding-004')");
         }
-    }
-
-    private String column(String schema) {
-        return TestDb.string(db, "select format_type(a.atttypid, a.atttypmod) from pg_attribute a join pg_class c on c.oid = a.attrelid "
-                + "join pg_namespace n on n.oid = c.relnamespace where n.nspname = ? and c.relname = 'questions' "
-                + "and a.attname = 'embedding'", schema);
     }
 
     private void awaitCompleted(String schema, long runId) {

@@ -56,6 +56,13 @@ public final class TestDb {
     }
 
     /** A pgvector literal for a unit vector of {@code dims} dimensions that points mostly along axis {@code axis}. */
+    /** {@code <schema>.questions.embedding}'s type, e.g. vector(1536), read from the catalog. */
+    public static String embeddingType(DataSource ds, String schema) {
+        return string(ds, "select format_type(a.atttypid, a.atttypmod) from pg_attribute a join pg_class c on c.oid = a.attrelid "
+                + "join pg_namespace n on n.oid = c.relnamespace where n.nspname = ? and c.relname = 'questions' "
+                + "and a.attname = 'embedding'", schema);
+    }
+
     public static String vectorLiteral(int dims, int axis, double tilt) {
         double[] v = new double[dims];
         v[axis] = 1;
