@@ -33,7 +33,7 @@ public class RunHistory implements ProviderCallListener {
 
     private static final Logger LOG = Logger.getLogger(RunHistory.class);
 
-    /** {@code store}: the tenant's schema, null for the service's own; run ids are per store. */
+    /** {@code store}: the tenant's schema, null for the service's own (a HashMap key too); run ids are per store. */
     private record Key(String store, long runId, long epochMinute) {
     }
 
@@ -124,13 +124,13 @@ public class RunHistory implements ProviderCallListener {
         for (Key key : pending.keySet()) {
             Counts c = pending.remove(key);
             if (c != null) {
-                byStore.computeIfAbsent(key.store() == null ? "" : key.store(), s -> new ArrayList<>()).add(
+                byStore.computeIfAbsent(key.store(), s -> new ArrayList<>()).add(
                         new Delta(key.runId(), key.epochMinute(), c.rows, c.tokens, c.calls, c.rateLimited, c.errors, c.takeovers));
             }
         }
         RuntimeException failure = null;
         for (Map.Entry<String, List<Delta>> e : byStore.entrySet()) {
-            String store = e.getKey().isEmpty() ? null : e.getKey();
+            String store = e.getKey();
             try {
                 TenantContext.run(store, () -> repository.add(e.getValue()));
             } catch (RuntimeException ex) {

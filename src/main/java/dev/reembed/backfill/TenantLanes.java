@@ -93,7 +93,7 @@ final class TenantLanes<J> {
         return wait;
     }
 
-        /** A batch of {@code lane} is over: {@code waitNanos} before its next one (0: at once). */
+    /** A batch of {@code lane} is over: {@code waitNanos} before its next one (0: at once). */
     synchronized void done(Lane<J> lane, boolean succeeded, long waitNanos, long nowNanos) {
         lane.inFlight--;
         lane.failuresInARow = succeeded ? 0 : lane.failuresInARow + 1;

@@ -16,6 +16,7 @@ import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationVersion;
 import org.flywaydb.core.api.configuration.FluentConfiguration;
 
+import dev.reembed.common.SqlIdentifier;
 import dev.reembed.embedding.TargetConfig;
 import dev.reembed.embedding.VectorColumnType;
 import dev.reembed.tenant.TenancyConfig;
@@ -52,7 +53,7 @@ public class FlywaySetup implements FlywayConfigurationCustomizer {
         }
         configuration.javaMigrations(new V1__Enable_pgvector());
         if (tenancy.enabled()) {
-            if (!tenancy.serviceSchema().matches("[a-z_][a-z0-9_]{0,62}")) {
+            if (!SqlIdentifier.isValid(tenancy.serviceSchema())) {
                 throw new IllegalArgumentException("reembed.tenancy.service-schema (" + tenancy.serviceSchema()
                         + ") must be a lower-case identifier");
             }
@@ -62,7 +63,7 @@ public class FlywaySetup implements FlywayConfigurationCustomizer {
             if (pgvectorSchema == null || pgvectorSchema.isBlank()) {
                 // pgvector's types must resolve from every tenant: on the shared path, not in the service's schema
                 Map<String, String> placeholders = new HashMap<>(configuration.getPlaceholders());
-                placeholders.put(V1__Enable_pgvector.SCHEMA_PLACEHOLDER, tenancy.sharedSearchPath().split(",")[0].strip());
+                placeholders.put(V1__Enable_pgvector.SCHEMA_PLACEHOLDER, tenancy.sharedSchemas().get(0));
                 configuration.placeholders(placeholders);
             }
         }
@@ -135,8 +136,7 @@ public class FlywaySetup implements FlywayConfigurationCustomizer {
         }
         try (Connection c = dataSource.getConnection();
                 PreparedStatement ps = c.prepareStatement("select to_regclass(?) is not null")) {
-            // an identifier (a tenant's, TenantNames-checked, or the configured service schema), quoted
-            ps.setString(1, schema == null ? "questions" : "\"" + schema + "\".questions");
+            ps.setString(1, schema == null ? "questions" : SqlIdentifier.quote(schema) + ".questions");
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 if (!rs.getBoolean(1)) {

@@ -6,8 +6,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
+import dev.reembed.common.SqlIdentifier;
 import dev.reembed.schema.SchemaCatalog;
 
 /**
@@ -17,7 +17,6 @@ import dev.reembed.schema.SchemaCatalog;
 public final class JdbcPgvectorCatalog implements PgvectorEnablement.Catalog {
 
     /** A plain lower-case SQL identifier: the only form accepted for the extension's schema. */
-    private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
     private final Connection connection;
 
@@ -60,7 +59,7 @@ public final class JdbcPgvectorCatalog implements PgvectorEnablement.Catalog {
         String sql = "create extension if not exists vector";
         if (schema.isPresent()) {
             String s = schema.get();
-            if (!IDENTIFIER.matcher(s).matches()) {
+            if (!SqlIdentifier.isValid(s)) {
                 throw new PgvectorEnablementException("pgvector schema must be a plain lower-case identifier: " + s);
             }
             sql += " schema " + s; // validated above, and it comes from configuration, not requests

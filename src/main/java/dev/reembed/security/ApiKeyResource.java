@@ -21,6 +21,8 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import dev.reembed.common.SqlIdentifier;
+
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /** Key management (operators) and {@code GET /api/me} (any key). */
@@ -33,7 +35,7 @@ public class ApiKeyResource {
             @NotNull @Pattern(regexp = "viewer|operator", message = "must be viewer or operator") String role,
             @Min(1) @Max(3650) Integer expiresInDays,
             /** Limits the key to these tenants' stores (docs/tenants.md); absent: not limited. */
-            @Size(min = 1, max = 1000) List<@NotNull @Pattern(regexp = "[a-z_][a-z0-9_]{0,62}",
+            @Size(min = 1, max = 1000) List<@NotNull @Pattern(regexp = SqlIdentifier.REGEX,
                     message = "must be a tenant's schema name (lower-case identifier)") String> tenants) {
     }
 

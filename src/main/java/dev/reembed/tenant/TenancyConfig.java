@@ -1,6 +1,8 @@
 package dev.reembed.tenant;
 
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 import jakarta.validation.constraints.Max;
@@ -24,6 +26,11 @@ public interface TenancyConfig {
      */
     @WithDefault("public")
     String sharedSearchPath();
+
+    /** {@link #sharedSearchPath()}'s schemas, in order, unquoted. */
+    default List<String> sharedSchemas() {
+        return Arrays.stream(sharedSearchPath().split(",")).map(s -> s.strip().replace("\"", "")).filter(s -> !s.isEmpty()).toList();
+    }
 
     /**
      * With tenants on, the service's own store (its API keys and audit, and a store of its own

@@ -16,6 +16,7 @@ import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import dev.reembed.common.SqlIdentifier;
 import dev.reembed.common.Transactions;
 import dev.reembed.schema.SqlTemplate;
 import io.agroal.api.AgroalDataSource;
@@ -79,7 +80,7 @@ public class TenantRepository {
      * unquoted identifier, checked here, so it is safe as the policy's literal).
      */
     public void enableRowSecurity(String role) {
-        if (!role.matches("[a-z_][a-z0-9_]{0,62}")) {
+        if (!SqlIdentifier.isValid(role)) {
             throw new IllegalArgumentException("Not a role name: " + role);
         }
         String sql = ROW_SECURITY.render(Map.of("role", role));
@@ -115,7 +116,7 @@ public class TenantRepository {
 
     /** The tenant's {@code ai_config.embedding_model} (the first row that names one), when its schema has that table. */
     public Optional<String> configuredModel(String schema) {
-        String table = TenantNames.quote(schema) + ".ai_config";
+        String table = SqlIdentifier.quote(schema) + ".ai_config";
         boolean present = query("select to_regclass(?) is not null", List.of(table), rs -> rs.getBoolean(1)).get(0);
         if (!present) {
             return Optional.empty();
@@ -127,7 +128,7 @@ public class TenantRepository {
 
     /** Versions of the tenant's successful Flyway migrations. */
     public List<String> appliedVersions(String schema) {
-        return query("select version from " + TenantNames.quote(schema) + ".flyway_schema_history where success and version is not null",
+        return query("select version from " + SqlIdentifier.quote(schema) + ".flyway_schema_history where success and version is not null",
                 List.of(), rs -> rs.getString(1));
     }
 

@@ -6,6 +6,7 @@ import java.sql.SQLException;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import dev.reembed.common.SqlIdentifier;
 import io.agroal.api.AgroalPoolInterceptor;
 
 /**
@@ -30,7 +31,7 @@ public class TenantSearchPath implements AgroalPoolInterceptor {
             return;
         }
         String schema = TenantContext.current().orElse(config.serviceSchema());
-        String path = TenantNames.quote(schema) + ", " + config.sharedSearchPath();
+        String path = SqlIdentifier.quote(schema) + ", " + config.sharedSearchPath();
         try (PreparedStatement ps = connection.prepareStatement("select set_config('search_path', ?, false)")) {
             ps.setString(1, path);
             ps.execute();

@@ -1,6 +1,5 @@
 package dev.reembed.tenant;
 
-import java.util.Arrays;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -24,9 +23,7 @@ public class TenantStartup {
         if (!tenants.enabled()) {
             return;
         }
-        List<String> shared = Arrays.stream(config.sharedSearchPath().split(","))
-                .map(s -> s.strip().replace("\"", "")).filter(s -> !s.isEmpty()).toList();
-        List<String> misplaced = repository.tablesIn(shared, STORE_TABLES);
+        List<String> misplaced = repository.tablesIn(config.sharedSchemas(), STORE_TABLES);
         if (!misplaced.isEmpty()) {
             throw new IllegalStateException("Tenancy is on but " + misplaced + " are on the shared search_path ("
                     + config.sharedSearchPath() + "): a tenant's statement would reach them. Move the service's own store "
